@@ -1,0 +1,58 @@
+# pgmq: thin driver over extension/ (PGXS) and the scripts in scripts/.
+#
+#   make run      install what is missing, build, install, start a local
+#                 PostgreSQL with pgmq in .run/ and show a queue working
+#   make test     the same set-up, then every test suite
+#   make bench    benchmarks (see bench/README.md)
+#   make memcheck the regression suite with the server under valgrind
+#
+# Both run and test need root on a fresh machine (to install packages and
+# the extension); the servers themselves run as the postgres OS user.
+
+PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
+STRICT_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
+                -Wno-missing-field-initializers -DUSE_ASSERT_CHECKING
+
+.PHONY: all deps build install run stop psql test test-build bench memcheck clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG)
+
+install: build
+	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) install
+
+run: install
+	@scripts/cluster.sh start
+	@scripts/cluster.sh psql -f $(CURDIR)/examples/demo.sql
+	@echo
+	@echo "pgmq is running: scripts/cluster.sh psql   (or psql $$(scripts/cluster.sh url))"
+
+stop:
+	@scripts/cluster.sh stop
+
+psql:
+	@scripts/cluster.sh psql
+
+# Tests build with warnings as errors and assertions on.
+test-build: deps
+	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) clean
+	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) PG_CFLAGS="$(STRICT_CFLAGS)"
+	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) install
+
+test: test-build
+	@scripts/test.sh $(SUITES)
+
+bench: install
+	@bench/run.sh
+
+memcheck: deps
+	@scripts/memcheck.sh
+
+clean:
+	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) clean
+	rm -rf build

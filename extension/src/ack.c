@@ -1,0 +1,90 @@
+/*-------------------------------------------------------------------------
+ *
+ * ack.c
+ *	  Finishing with messages: delete and archive, one or many.
+ *
+ * Neither checks who holds the message: as in pgmq (and SQS's
+ * DeleteMessage) any session may finish any message by id.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "pgmq.h"
+
+PG_FUNCTION_INFO_V1(pgmq_delete);
+PG_FUNCTION_INFO_V1(pgmq_delete_batch);
+PG_FUNCTION_INFO_V1(pgmq_archive);
+PG_FUNCTION_INFO_V1(pgmq_archive_batch);
+
+/* Argument 1 or raise 22004, naming it. */
+static Datum
+id_arg(FunctionCallInfo fcinfo, const char *what)
+{
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s cannot be NULL", what)));
+	return PG_GETARG_DATUM(1);
+}
+
+/* Runs a single-id statement; true if it touched the message. */
+static bool
+finish_one(FunctionCallInfo fcinfo, PgmqPlanKind kind)
+{
+	char	   *name = pgmq_names_arg(fcinfo, 0);
+	Datum		id = id_arg(fcinfo, "msg_id");
+	PgmqQueue  *queue = pgmq_queue_open(name, RowExclusiveLock);
+	uint64		n;
+
+	SPI_connect();
+	n = pgmq_exec_plan(pgmq_queue_plan(queue, kind), &id, NULL);
+	SPI_finish();
+	pgmq_queue_close(queue);
+	return n > 0;
+}
+
+/* Runs an id-array statement; returns the ids it touched, ascending. */
+static void
+finish_many(FunctionCallInfo fcinfo, PgmqPlanKind kind)
+{
+	char	   *name = pgmq_names_arg(fcinfo, 0);
+	Datum		ids = id_arg(fcinfo, "msg_ids");
+	PgmqQueue  *queue = pgmq_queue_open(name, RowExclusiveLock);
+
+	SPI_connect();
+	pgmq_exec_plan(pgmq_queue_plan(queue, kind), &ids, NULL);
+	pgmq_return_ids(fcinfo, true);
+	SPI_finish();
+	pgmq_queue_close(queue);
+}
+
+/* pgmq.delete(queue_name, msg_id bigint) returns boolean */
+Datum
+pgmq_delete(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(finish_one(fcinfo, PGMQ_PLAN_DELETE));
+}
+
+/* pgmq.delete(queue_name, msg_ids bigint[]) returns setof bigint */
+Datum
+pgmq_delete_batch(PG_FUNCTION_ARGS)
+{
+	finish_many(fcinfo, PGMQ_PLAN_DELETE_BATCH);
+	return (Datum) 0;
+}
+
+/* pgmq.archive(queue_name, msg_id bigint) returns boolean */
+Datum
+pgmq_archive(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(finish_one(fcinfo, PGMQ_PLAN_ARCHIVE));
+}
+
+/* pgmq.archive(queue_name, msg_ids bigint[]) returns setof bigint */
+Datum
+pgmq_archive_batch(PG_FUNCTION_ARGS)
+{
+	finish_many(fcinfo, PGMQ_PLAN_ARCHIVE_BATCH);
+	return (Datum) 0;
+}

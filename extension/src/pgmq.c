@@ -1,0 +1,37 @@
+/*-------------------------------------------------------------------------
+ *
+ * pgmq.c
+ *	  Module entry point: settings and the callbacks every backend needs.
+ *
+ * Nothing here needs shared_preload_libraries; the module is loaded by the
+ * first call of one of its functions.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/guc.h"
+
+#include "pgmq.h"
+
+PG_MODULE_MAGIC;
+
+/* Bound on queues whose prepared statements one backend keeps (plans.c). */
+int			pgmq_max_cached_queues = 256;
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("pgmq.max_cached_queues",
+							"Maximum number of queues whose prepared statements a backend keeps.",
+							"The least recently used queue's statements are released beyond this.",
+							&pgmq_max_cached_queues,
+							256, 1, 1000000,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	MarkGUCPrefixReserved("pgmq");
+
+	pgmq_plans_init();
+}

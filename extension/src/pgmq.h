@@ -1,0 +1,94 @@
+/*-------------------------------------------------------------------------
+ *
+ * pgmq.h
+ *	  Declarations shared by the pgmq extension's C files.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGMQ_H
+#define PGMQ_H
+
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/ilist.h"
+#include "storage/lockdefs.h"
+#include "utils/timestamp.h"
+
+/*
+ * Longest queue name, in characters and in bytes. The longest identifier
+ * derived from a name is "template_pgmq_q_<name>" (pg_partman's template
+ * table) and "archived_at_idx_<name>", 16 bytes plus the name, which must
+ * fit PostgreSQL's 63-byte identifiers.
+ */
+#define PGMQ_MAX_NAME_LEN	47
+
+/* Schema that holds the queue tables. */
+#define PGMQ_SCHEMA			"pgmq"
+
+/*
+ * The statements the C functions run against one queue. Each is prepared on
+ * first use and kept, per backend and per queue (plans.c).
+ */
+typedef enum PgmqPlanKind
+{
+	PGMQ_PLAN_SEND,				/* $1 vt, $2 message, $3 headers */
+	PGMQ_PLAN_SEND_BATCH,		/* $1 vt, $2 messages[], $3 headers[] */
+	PGMQ_PLAN_READ,				/* $1 now, $2 new vt, $3 qty */
+	PGMQ_PLAN_READ_COND,		/* $1 now, $2 new vt, $3 qty, $4 filter */
+	PGMQ_PLAN_POP,				/* $1 now, $2 qty */
+	PGMQ_PLAN_DELETE,			/* $1 msg_id */
+	PGMQ_PLAN_DELETE_BATCH,		/* $1 msg_ids[] */
+	PGMQ_PLAN_ARCHIVE,			/* $1 msg_id */
+	PGMQ_PLAN_ARCHIVE_BATCH,	/* $1 msg_ids[] */
+	PGMQ_PLAN_SET_VT,			/* $1 vt, $2 msg_id */
+	PGMQ_PLAN_SET_VT_BATCH,		/* $1 vt, $2 msg_ids[] */
+	PGMQ_PLAN_METRICS,			/* no parameters */
+	PGMQ_PLAN_COUNT,			/* no parameters: count(*) of the queue */
+	PGMQ_NUM_PLANS
+} PgmqPlanKind;
+
+/*
+ * A queue known to this backend: the relation of its queue table and the
+ * statements prepared for it. Entries live in a backend-local hash (plans.c)
+ * and stay put while a pgmq function that opened them is running.
+ */
+typedef struct PgmqQueue
+{
+	char		name[NAMEDATALEN];	/* hash key: queue name as given */
+	char		table_base[NAMEDATALEN];	/* lower(name); tables are q_/a_ + it */
+	bool		valid;			/* qrelid checked since the last invalidation */
+	Oid			qrelid;			/* pgmq.q_<name> */
+	Oid			arelid;			/* pgmq.a_<name>, or InvalidOid */
+	SPIPlanPtr	plans[PGMQ_NUM_PLANS];
+	dlist_node	lru_node;		/* most recently used first */
+} PgmqQueue;
+
+/* names.c */
+extern void pgmq_names_check(const char *name);
+extern char *pgmq_names_table(const char *name, const char *prefix);
+extern char *pgmq_names_arg(FunctionCallInfo fcinfo, int argno);
+
+/* plans.c */
+extern void pgmq_plans_init(void);
+extern PgmqQueue *pgmq_queue_open(const char *name, LOCKMODE lockmode);
+extern SPIPlanPtr pgmq_queue_plan(PgmqQueue *queue, PgmqPlanKind kind);
+extern void pgmq_queue_close(PgmqQueue *queue);
+extern char *pgmq_queue_table(PgmqQueue *queue, char prefix);
+
+/* exec.c: running a cached statement and returning its rows */
+extern uint64 pgmq_exec_plan(SPIPlanPtr plan, Datum *values, const char *nulls);
+extern void pgmq_return_messages(FunctionCallInfo fcinfo);
+extern void pgmq_return_ids(FunctionCallInfo fcinfo, bool sort);
+extern void pgmq_return_empty(FunctionCallInfo fcinfo);
+extern TimestampTz pgmq_timestamp_add_secs(TimestampTz ts, int64 secs,
+										   const char *what);
+extern int32 pgmq_int_arg(FunctionCallInfo fcinfo, int argno, const char *what);
+extern TimestampTz pgmq_timestamp_arg(FunctionCallInfo fcinfo, int argno,
+									  const char *what);
+
+/* pgmq.c: settings */
+extern int	pgmq_max_cached_queues;
+
+#endif							/* PGMQ_H */

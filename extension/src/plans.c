@@ -1,0 +1,412 @@
+/*-------------------------------------------------------------------------
+ *
+ * plans.c
+ *	  Per-backend cache of queues and the statements prepared for them.
+ *
+ * Every message function opens its queue here. The first call for a queue
+ * in a backend checks the name, finds pgmq.q_<name> and prepares each
+ * statement it needs once (SPI_prepare + SPI_keepplan, generic plans only,
+ * so later calls neither parse nor plan). Statements name their tables as
+ * quoted identifiers and qualify every operator, function and type, so a
+ * caller's search_path cannot change what they do.
+ *
+ * A relcache invalidation of a queue's tables marks its entry unchecked;
+ * the next open looks the table up again and drops the plans if the name
+ * now belongs to another relation (the queue was dropped and re-created).
+ *
+ * The cache holds at most pgmq.max_cached_queues entries, least recently
+ * used first out. Eviction frees plans, so it only happens when no pgmq
+ * function is running in this backend (open_depth == 0): a trigger on a
+ * queue table may call pgmq again while an outer statement executes.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/dependency.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type_d.h"
+#include "nodes/makefuncs.h"
+#include "nodes/parsenodes.h"
+#include "storage/lmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "pgmq.h"
+
+/* The columns of pgmq.message_record, in order. */
+#define MESSAGE_COLUMNS \
+	"msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers"
+
+/*
+ * Statement text of each plan kind. {q} stands for the quoted queue table,
+ * {a} for the quoted archive table, {total} for the expression of
+ * total_messages (see expand_template).
+ */
+typedef struct PlanTemplate
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[4];
+} PlanTemplate;
+
+static const PlanTemplate plan_templates[PGMQ_NUM_PLANS] = {
+	[PGMQ_PLAN_SEND] = {
+		"INSERT INTO {q} (vt, message, headers) VALUES ($1, $2, $3) RETURNING msg_id",
+		3, {TIMESTAMPTZOID, JSONBOID, JSONBOID}
+	},
+	[PGMQ_PLAN_SEND_BATCH] = {
+		"INSERT INTO {q} (vt, message, headers)"
+		" SELECT $1, u.m, u.h"
+		" FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) WITH ORDINALITY AS u(m, h, n)"
+		" ORDER BY u.n RETURNING msg_id",
+		3, {TIMESTAMPTZOID, JSONBARRAYOID, JSONBARRAYOID}
+	},
+
+	/*
+	 * The claim is an uncorrelated sub-select, run once as an init plan; the
+	 * update then finds its rows by primary key, whatever the planner thinks
+	 * of LIMIT $3 in a generic plan.
+	 */
+	[PGMQ_PLAN_READ] = {
+		"UPDATE {q} m SET vt = $2, read_ct = m.read_ct OPERATOR(pg_catalog.+) 1, last_read_at = $1"
+		" WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+		"  SELECT c.msg_id FROM {q} c WHERE c.vt OPERATOR(pg_catalog.<=) $1"
+		"  ORDER BY c.msg_id LIMIT $3 FOR UPDATE SKIP LOCKED))"
+		" RETURNING " MESSAGE_COLUMNS,
+		3, {TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID}
+	},
+	[PGMQ_PLAN_READ_COND] = {
+		"UPDATE {q} m SET vt = $2, read_ct = m.read_ct OPERATOR(pg_catalog.+) 1, last_read_at = $1"
+		" WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+		"  SELECT c.msg_id FROM {q} c WHERE c.vt OPERATOR(pg_catalog.<=) $1"
+		"  AND c.message OPERATOR(pg_catalog.@>) $4"
+		"  ORDER BY c.msg_id LIMIT $3 FOR UPDATE SKIP LOCKED))"
+		" RETURNING " MESSAGE_COLUMNS,
+		4, {TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID, JSONBOID}
+	},
+	[PGMQ_PLAN_POP] = {
+		"DELETE FROM {q} m"
+		" WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+		"  SELECT c.msg_id FROM {q} c WHERE c.vt OPERATOR(pg_catalog.<=) $1"
+		"  ORDER BY c.msg_id LIMIT $2 FOR UPDATE SKIP LOCKED))"
+		" RETURNING " MESSAGE_COLUMNS,
+		2, {TIMESTAMPTZOID, INT8OID}
+	},
+	[PGMQ_PLAN_DELETE] = {
+		"DELETE FROM {q} WHERE msg_id OPERATOR(pg_catalog.=) $1 RETURNING msg_id",
+		1, {INT8OID}
+	},
+	[PGMQ_PLAN_DELETE_BATCH] = {
+		"DELETE FROM {q} WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1) RETURNING msg_id",
+		1, {INT8ARRAYOID}
+	},
+	[PGMQ_PLAN_ARCHIVE] = {
+		"WITH archived AS (DELETE FROM {q} WHERE msg_id OPERATOR(pg_catalog.=) $1"
+		"  RETURNING msg_id, vt, read_ct, enqueued_at, last_read_at, message, headers)"
+		" INSERT INTO {a} (msg_id, vt, read_ct, enqueued_at, last_read_at, message, headers)"
+		" SELECT msg_id, vt, read_ct, enqueued_at, last_read_at, message, headers FROM archived"
+		" RETURNING msg_id",
+		1, {INT8OID}
+	},
+	[PGMQ_PLAN_ARCHIVE_BATCH] = {
+		"WITH archived AS (DELETE FROM {q} WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1)"
+		"  RETURNING msg_id, vt, read_ct, enqueued_at, last_read_at, message, headers)"
+		" INSERT INTO {a} (msg_id, vt, read_ct, enqueued_at, last_read_at, message, headers)"
+		" SELECT msg_id, vt, read_ct, enqueued_at, last_read_at, message, headers FROM archived"
+		" RETURNING msg_id",
+		1, {INT8ARRAYOID}
+	},
+	[PGMQ_PLAN_SET_VT] = {
+		"UPDATE {q} SET vt = $1 WHERE msg_id OPERATOR(pg_catalog.=) $2"
+		" RETURNING " MESSAGE_COLUMNS,
+		2, {TIMESTAMPTZOID, INT8OID}
+	},
+	[PGMQ_PLAN_SET_VT_BATCH] = {
+		"UPDATE {q} SET vt = $1 WHERE msg_id OPERATOR(pg_catalog.=) ANY ($2)"
+		" RETURNING " MESSAGE_COLUMNS,
+		2, {TIMESTAMPTZOID, INT8ARRAYOID}
+	},
+	[PGMQ_PLAN_METRICS] = {
+		"SELECT pg_catalog.count(*),"
+		" (EXTRACT(epoch FROM pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.max(enqueued_at)))::pg_catalog.int4,"
+		" (EXTRACT(epoch FROM pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.min(enqueued_at)))::pg_catalog.int4,"
+		" {total},"
+		" pg_catalog.now(),"
+		" pg_catalog.count(*) FILTER (WHERE vt OPERATOR(pg_catalog.<=) pg_catalog.now())"
+		" FROM {q}",
+		0, {InvalidOid}
+	},
+	[PGMQ_PLAN_COUNT] = {
+		"SELECT pg_catalog.count(*) FROM {q}",
+		0, {InvalidOid}
+	},
+};
+
+/* name -> PgmqQueue */
+static HTAB *queue_cache = NULL;
+
+/* Entries by recency of use, most recent at the head. */
+static dlist_head queue_lru = DLIST_STATIC_INIT(queue_lru);
+
+/* Number of pgmq_queue_open calls not yet closed in this transaction. */
+static int	open_depth = 0;
+
+static void
+free_plans(PgmqQueue *queue)
+{
+	for (int i = 0; i < PGMQ_NUM_PLANS; i++)
+	{
+		if (queue->plans[i] != NULL)
+		{
+			SPI_freeplan(queue->plans[i]);
+			queue->plans[i] = NULL;
+		}
+	}
+}
+
+/*
+ * Relcache invalidation: mark entries whose tables changed (or all, for a
+ * full reset) as needing a fresh lookup. Must not fail or allocate much.
+ */
+static void
+queue_cache_relcache_cb(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS status;
+	PgmqQueue  *queue;
+
+	if (queue_cache == NULL)
+		return;
+	hash_seq_init(&status, queue_cache);
+	while ((queue = hash_seq_search(&status)) != NULL)
+	{
+		if (relid == InvalidOid || queue->qrelid == relid || queue->arelid == relid)
+			queue->valid = false;
+	}
+}
+
+/*
+ * At the end of a transaction no pgmq function is running any more, even
+ * if one was left open by an error.
+ */
+static void
+queue_cache_xact_cb(XactEvent event, void *arg)
+{
+	open_depth = 0;
+}
+
+/*
+ * pgmq_plans_init
+ *		Registers the cache's callbacks; called once per backend from _PG_init.
+ */
+void
+pgmq_plans_init(void)
+{
+	CacheRegisterRelcacheCallback(queue_cache_relcache_cb, (Datum) 0);
+	RegisterXactCallback(queue_cache_xact_cb, NULL);
+}
+
+static void
+create_cache(void)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = NAMEDATALEN;
+	ctl.entrysize = sizeof(PgmqQueue);
+	ctl.hcxt = AllocSetContextCreate(TopMemoryContext, "pgmq queue cache",
+									 ALLOCSET_DEFAULT_SIZES);
+	queue_cache = hash_create("pgmq queue cache", 64, &ctl,
+							  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+}
+
+/* Frees least recently used entries until there is room for one more. */
+static void
+evict_for_one_more(void)
+{
+	while (hash_get_num_entries(queue_cache) >= pgmq_max_cached_queues &&
+		   !dlist_is_empty(&queue_lru))
+	{
+		PgmqQueue  *victim = dlist_tail_element(PgmqQueue, lru_node, &queue_lru);
+
+		free_plans(victim);
+		dlist_delete(&victim->lru_node);
+		hash_search(queue_cache, victim->name, HASH_REMOVE, NULL);
+	}
+}
+
+/*
+ * pgmq_queue_open
+ *		Finds the queue called name and locks its queue table in lockmode.
+ *
+ * Raises 42P01 when the queue does not exist and 22023 for a bad name. The
+ * returned entry stays valid until pgmq_queue_close; the caller must call
+ * that on every path that does not raise.
+ */
+PgmqQueue *
+pgmq_queue_open(const char *name, LOCKMODE lockmode)
+{
+	PgmqQueue  *queue;
+	bool		found;
+	Oid			nspid;
+	Oid			relid;
+	char	   *qtable;
+
+	if (queue_cache == NULL)
+		create_cache();
+
+	/* Longer names cannot be cached (nor be valid). */
+	if (strlen(name) > PGMQ_MAX_NAME_LEN)
+		pgmq_names_check(name);
+
+	queue = hash_search(queue_cache, name, HASH_FIND, NULL);
+	if (queue != NULL && queue->valid)
+	{
+		/* Locking processes pending invalidations, which may clear valid. */
+		LockRelationOid(queue->qrelid, lockmode);
+		if (queue->valid)
+			goto opened;
+	}
+
+	if (queue == NULL)
+	{
+		pgmq_names_check(name);
+		if (open_depth == 0)
+			evict_for_one_more();
+		queue = hash_search(queue_cache, name, HASH_ENTER, &found);
+		Assert(!found);
+		memset(queue->plans, 0, sizeof(queue->plans));
+		queue->valid = false;
+		queue->qrelid = InvalidOid;
+		queue->arelid = InvalidOid;
+		queue->table_base[0] = '\0';
+		dlist_push_head(&queue_lru, &queue->lru_node);
+		strlcpy(queue->table_base, pgmq_names_table(name, "q") + 2, NAMEDATALEN);
+	}
+
+	qtable = pgmq_queue_table(queue, 'q');
+	nspid = get_namespace_oid(PGMQ_SCHEMA, true);
+	relid = InvalidOid;
+	if (OidIsValid(nspid))
+		relid = RangeVarGetRelidExtended(makeRangeVar(PGMQ_SCHEMA, qtable, -1),
+										 lockmode, RVR_MISSING_OK, NULL, NULL);
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("queue \"%s\" does not exist", name),
+				 errdetail("Relation \"%s.%s\" does not exist.", PGMQ_SCHEMA, qtable),
+				 errhint("Create the queue first with pgmq.create('%s').", name)));
+
+	if (relid != queue->qrelid)
+	{
+		/* A different table under this name: its plans must go. */
+		free_plans(queue);
+		queue->qrelid = relid;
+	}
+	queue->arelid = get_relname_relid(pgmq_queue_table(queue, 'a'), nspid);
+	queue->valid = true;
+
+opened:
+	dlist_move_head(&queue_lru, &queue->lru_node);
+	open_depth++;
+	return queue;
+}
+
+/*
+ * pgmq_queue_close
+ *		Ends the use of an entry returned by pgmq_queue_open.
+ */
+void
+pgmq_queue_close(PgmqQueue *queue)
+{
+	if (open_depth > 0)
+		open_depth--;
+}
+
+/*
+ * pgmq_queue_table
+ *		Unquoted name of the queue ('q') or archive ('a') table, palloc'd.
+ */
+char *
+pgmq_queue_table(PgmqQueue *queue, char prefix)
+{
+	return psprintf("%c_%s", prefix, queue->table_base);
+}
+
+/* The SQL expression for metrics' total_messages: ids issued so far. */
+static char *
+total_messages_expr(PgmqQueue *queue)
+{
+	Oid			seqid = getIdentitySequence(queue->qrelid, 1, true);
+
+	if (!OidIsValid(seqid))
+		return pstrdup("0::pg_catalog.int8");
+	return psprintf("(SELECT CASE WHEN s.is_called THEN s.last_value ELSE 0 END FROM %s s)",
+					quote_qualified_identifier(get_namespace_name(get_rel_namespace(seqid)),
+											   get_rel_name(seqid)));
+}
+
+/*
+ * Replaces {q}, {a} and {total} in a statement template. Built only once per
+ * queue and plan kind, so simple beats fast here.
+ */
+static char *
+expand_template(const char *tmpl, PgmqQueue *queue)
+{
+	StringInfoData buf;
+	const char *p = tmpl;
+
+	initStringInfo(&buf);
+	while (*p)
+	{
+		if (strncmp(p, "{q}", 3) == 0)
+		{
+			appendStringInfoString(&buf, quote_qualified_identifier(PGMQ_SCHEMA, pgmq_queue_table(queue, 'q')));
+			p += 3;
+		}
+		else if (strncmp(p, "{a}", 3) == 0)
+		{
+			appendStringInfoString(&buf, quote_qualified_identifier(PGMQ_SCHEMA, pgmq_queue_table(queue, 'a')));
+			p += 3;
+		}
+		else if (strncmp(p, "{total}", 7) == 0)
+		{
+			appendStringInfoString(&buf, total_messages_expr(queue));
+			p += 7;
+		}
+		else
+			appendStringInfoChar(&buf, *p++);
+	}
+	return buf.data;
+}
+
+/*
+ * pgmq_queue_plan
+ *		The kept plan of the given kind for an opened queue, prepared on
+ *		first use. The caller must be connected to SPI.
+ */
+SPIPlanPtr
+pgmq_queue_plan(PgmqQueue *queue, PgmqPlanKind kind)
+{
+	const PlanTemplate *tmpl = &plan_templates[kind];
+	char	   *sql;
+	SPIPlanPtr	plan;
+
+	if (queue->plans[kind] != NULL)
+		return queue->plans[kind];
+
+	sql = expand_template(tmpl->sql, queue);
+	plan = SPI_prepare_cursor(sql, tmpl->nargs, (Oid *) tmpl->argtypes,
+							  CURSOR_OPT_GENERIC_PLAN);
+	if (plan == NULL)
+		elog(ERROR, "pgmq: could not prepare \"%s\": %s",
+			 sql, SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "pgmq: could not keep plan");
+	queue->plans[kind] = plan;
+	return plan;
+}

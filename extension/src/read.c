@@ -1,0 +1,332 @@
+/*-------------------------------------------------------------------------
+ *
+ * read.c
+ *	  Claiming messages and changing leases: read, read_with_poll, pop and
+ *	  set_vt.
+ *
+ * A claim takes the oldest visible messages (vt <= now) in msg_id order,
+ * skipping rows other transactions hold locked, so concurrent readers never
+ * get the same message; read hides them for vt seconds and counts the
+ * delivery, pop deletes them. Results come back in ascending msg_id.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type_d.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+#include "pgmq.h"
+
+PG_FUNCTION_INFO_V1(pgmq_read);
+PG_FUNCTION_INFO_V1(pgmq_read_with_poll);
+PG_FUNCTION_INFO_V1(pgmq_pop);
+PG_FUNCTION_INFO_V1(pgmq_set_vt);
+PG_FUNCTION_INFO_V1(pgmq_set_vt_at);
+PG_FUNCTION_INFO_V1(pgmq_set_vt_batch);
+PG_FUNCTION_INFO_V1(pgmq_set_vt_batch_at);
+PG_FUNCTION_INFO_V1(pgmq_set_vt_untyped);
+
+/* The arguments of a read. */
+typedef struct ReadArgs
+{
+	int32		vt;				/* seconds to hide claimed messages */
+	int32		qty;			/* most messages to claim */
+	Jsonb	   *conditional;	/* message filter, or NULL for none */
+} ReadArgs;
+
+/* Raises 22023 unless qty is zero or more. */
+static int32
+qty_arg(FunctionCallInfo fcinfo, int argno)
+{
+	int32		qty = pgmq_int_arg(fcinfo, argno, "qty");
+
+	if (qty < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("qty must not be negative, got %d", qty)));
+	return qty;
+}
+
+/*
+ * Reads vt at argno 1, qty at 2 and the conditional filter at cond_argno.
+ * An empty object or NULL filter means no filter, as in pgmq.
+ */
+static void
+read_args(FunctionCallInfo fcinfo, int cond_argno, ReadArgs *args)
+{
+	args->vt = pgmq_int_arg(fcinfo, 1, "vt");
+	args->qty = qty_arg(fcinfo, 2);
+	args->conditional = NULL;
+	if (!PG_ARGISNULL(cond_argno))
+	{
+		Jsonb	   *cond = PG_GETARG_JSONB_P(cond_argno);
+
+		if (!(JB_ROOT_IS_OBJECT(cond) && JB_ROOT_COUNT(cond) == 0))
+			args->conditional = cond;
+	}
+}
+
+/*
+ * Claims up to args->qty visible messages; they are in SPI_tuptable.
+ * The caller is connected to SPI.
+ */
+static uint64
+claim(PgmqQueue *queue, const ReadArgs *args)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+
+	values[0] = TimestampTzGetDatum(now);
+	values[1] = TimestampTzGetDatum(pgmq_timestamp_add_secs(now, args->vt, "vt"));
+	values[2] = Int64GetDatum(args->qty);
+	if (args->conditional == NULL)
+		return pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_READ), values, nulls);
+	values[3] = JsonbPGetDatum(args->conditional);
+	return pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_READ_COND), values, nulls);
+}
+
+/*
+ * pgmq.read(queue_name, vt, qty, conditional DEFAULT '{}')
+ */
+Datum
+pgmq_read(PG_FUNCTION_ARGS)
+{
+	char	   *name = pgmq_names_arg(fcinfo, 0);
+	ReadArgs	args;
+	PgmqQueue  *queue;
+
+	read_args(fcinfo, 3, &args);
+	queue = pgmq_queue_open(name, RowExclusiveLock);
+	SPI_connect();
+	claim(queue, &args);
+	pgmq_return_messages(fcinfo);
+	SPI_finish();
+	pgmq_queue_close(queue);
+	return (Datum) 0;
+}
+
+/*
+ * pgmq.read_with_poll(queue_name, vt, qty, max_poll_seconds DEFAULT 5,
+ *					   poll_interval_ms DEFAULT 100, conditional DEFAULT '{}')
+ *
+ * Claims at once if it can; otherwise sleeps on the process latch and tries
+ * again every poll_interval_ms until max_poll_seconds have passed. Each try
+ * runs with a new snapshot, so it sees messages committed meanwhile. The
+ * sleep wakes for interrupts (cancel, statement_timeout, termination) and
+ * ends the backend if the postmaster dies.
+ */
+Datum
+pgmq_read_with_poll(PG_FUNCTION_ARGS)
+{
+	char	   *name = pgmq_names_arg(fcinfo, 0);
+	int32		max_poll_seconds = pgmq_int_arg(fcinfo, 3, "max_poll_seconds");
+	int32		poll_interval_ms = pgmq_int_arg(fcinfo, 4, "poll_interval_ms");
+	ReadArgs	args;
+	PgmqQueue  *queue;
+	TimestampTz deadline;
+
+	read_args(fcinfo, 5, &args);
+	if (max_poll_seconds < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_poll_seconds must not be negative, got %d", max_poll_seconds)));
+	if (poll_interval_ms <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("poll_interval_ms must be greater than zero, got %d", poll_interval_ms)));
+
+	deadline = pgmq_timestamp_add_secs(GetCurrentTimestamp(), max_poll_seconds,
+									   "max_poll_seconds");
+	queue = pgmq_queue_open(name, RowExclusiveLock);
+	SPI_connect();
+	for (;;)
+	{
+		long		remaining_ms;
+
+		if (claim(queue, &args) > 0)
+			break;
+		SPI_freetuptable(SPI_tuptable);
+
+		remaining_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+		if (remaining_ms <= 0)
+			break;
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 Min(remaining_ms, poll_interval_ms),
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+	pgmq_return_messages(fcinfo);
+	SPI_finish();
+	pgmq_queue_close(queue);
+	return (Datum) 0;
+}
+
+/*
+ * pgmq.pop(queue_name, qty DEFAULT 1)
+ *
+ * Claims and deletes: at-most-once delivery. read_ct is not counted.
+ */
+Datum
+pgmq_pop(PG_FUNCTION_ARGS)
+{
+	char	   *name = pgmq_names_arg(fcinfo, 0);
+	int32		qty = qty_arg(fcinfo, 1);
+	Datum		values[2];
+	PgmqQueue  *queue;
+
+	values[0] = TimestampTzGetDatum(GetCurrentTimestamp());
+	values[1] = Int64GetDatum(qty);
+	queue = pgmq_queue_open(name, RowExclusiveLock);
+	SPI_connect();
+	pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_POP), values, NULL);
+	pgmq_return_messages(fcinfo);
+	SPI_finish();
+	pgmq_queue_close(queue);
+	return (Datum) 0;
+}
+
+/*
+ * Sets vt of one message (ids is an int8) or of many (ids is an int8[])
+ * and returns the changed rows. Unknown ids are skipped.
+ */
+static Datum
+set_vt(FunctionCallInfo fcinfo, Datum ids, bool batch, TimestampTz vt)
+{
+	char	   *name = pgmq_names_arg(fcinfo, 0);
+	Datum		values[2];
+	PgmqQueue  *queue;
+
+	values[0] = TimestampTzGetDatum(vt);
+	values[1] = ids;
+	queue = pgmq_queue_open(name, RowExclusiveLock);
+	SPI_connect();
+	pgmq_exec_plan(pgmq_queue_plan(queue, batch ? PGMQ_PLAN_SET_VT_BATCH : PGMQ_PLAN_SET_VT),
+				   values, NULL);
+	pgmq_return_messages(fcinfo);
+	SPI_finish();
+	pgmq_queue_close(queue);
+	return (Datum) 0;
+}
+
+/* Argument 1 (msg_id or msg_ids), raising 22004 when NULL. */
+static Datum
+ids_arg(FunctionCallInfo fcinfo, bool batch)
+{
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s cannot be NULL", batch ? "msg_ids" : "msg_id")));
+	return PG_GETARG_DATUM(1);
+}
+
+/* vt = now + the seconds in argument 2. */
+static TimestampTz
+vt_from_secs(FunctionCallInfo fcinfo)
+{
+	return pgmq_timestamp_add_secs(GetCurrentTimestamp(),
+								   pgmq_int_arg(fcinfo, 2, "vt"), "vt");
+}
+
+/* pgmq.set_vt(queue_name, msg_id bigint, vt integer) */
+Datum
+pgmq_set_vt(PG_FUNCTION_ARGS)
+{
+	return set_vt(fcinfo, ids_arg(fcinfo, false), false, vt_from_secs(fcinfo));
+}
+
+/* pgmq.set_vt(queue_name, msg_id bigint, vt timestamptz) */
+Datum
+pgmq_set_vt_at(PG_FUNCTION_ARGS)
+{
+	return set_vt(fcinfo, ids_arg(fcinfo, false), false,
+				  pgmq_timestamp_arg(fcinfo, 2, "vt"));
+}
+
+/* pgmq.set_vt(queue_name, msg_ids bigint[], vt integer) */
+Datum
+pgmq_set_vt_batch(PG_FUNCTION_ARGS)
+{
+	return set_vt(fcinfo, ids_arg(fcinfo, true), true, vt_from_secs(fcinfo));
+}
+
+/* pgmq.set_vt(queue_name, msg_ids bigint[], vt timestamptz) */
+Datum
+pgmq_set_vt_batch_at(PG_FUNCTION_ARGS)
+{
+	return set_vt(fcinfo, ids_arg(fcinfo, true), true,
+				  pgmq_timestamp_arg(fcinfo, 2, "vt"));
+}
+
+/* Parses str as a value of type typid with its input function. */
+static Datum
+parse_as(const char *str, Oid typid)
+{
+	Oid			input;
+	Oid			ioparam;
+
+	getTypeInputInfo(typid, &input, &ioparam);
+	return OidInputFunctionCall(input, (char *) str, ioparam, -1);
+}
+
+/* True if str is an optionally signed decimal integer, with spaces around. */
+static bool
+looks_like_integer(const char *str)
+{
+	const char *p = str;
+
+	while (*p == ' ')
+		p++;
+	if (*p == '+' || *p == '-')
+		p++;
+	if (!isdigit((unsigned char) *p))
+		return false;
+	while (isdigit((unsigned char) *p))
+		p++;
+	while (*p == ' ')
+		p++;
+	return *p == '\0';
+}
+
+/*
+ * pgmq.set_vt(queue_name text, msg_id text, vt text)
+ *
+ * For callers whose parameters arrive untyped. msg_id is one id ('42') or
+ * an array ('{1,2}'); vt is seconds ('30') or a timestamp. Each is parsed
+ * with the type's own input function, so bad text gets the usual errors.
+ */
+Datum
+pgmq_set_vt_untyped(PG_FUNCTION_ARGS)
+{
+	char	   *ids_text;
+	char	   *vt_text;
+	bool		batch;
+	Datum		ids;
+	TimestampTz vt;
+
+	ids_text = text_to_cstring(DatumGetTextPP(ids_arg(fcinfo, false)));
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("vt cannot be NULL")));
+	vt_text = text_to_cstring(PG_GETARG_TEXT_PP(2));
+
+	batch = strchr(ids_text, '{') != NULL;
+	ids = parse_as(ids_text, batch ? INT8ARRAYOID : INT8OID);
+	if (looks_like_integer(vt_text))
+		vt = pgmq_timestamp_add_secs(GetCurrentTimestamp(),
+									 DatumGetInt32(parse_as(vt_text, INT4OID)), "vt");
+	else
+		vt = DatumGetTimestampTz(parse_as(vt_text, TIMESTAMPTZOID));
+	return set_vt(fcinfo, ids, batch, vt);
+}

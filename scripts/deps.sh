@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what building and testing pgmq needs on Debian 12, if missing:
+# PostgreSQL 15 with server headers, pg_partman, the TAP test modules'
+# IPC::Run, and Node.js for the client-library test.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+need=()
+dpkg -s postgresql-$PG_MAJOR >/dev/null 2>&1 || need+=(postgresql-$PG_MAJOR)
+dpkg -s postgresql-server-dev-$PG_MAJOR >/dev/null 2>&1 || need+=(postgresql-server-dev-$PG_MAJOR)
+dpkg -s postgresql-$PG_MAJOR-partman >/dev/null 2>&1 || need+=(postgresql-$PG_MAJOR-partman)
+dpkg -s libipc-run-perl >/dev/null 2>&1 || need+=(libipc-run-perl)
+command -v make >/dev/null 2>&1 || need+=(make)
+command -v gcc >/dev/null 2>&1 || need+=(gcc)
+command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+
+if [ ${#need[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "missing packages: ${need[*]}; install them as root (apt-get install ${need[*]})" >&2
+	exit 1
+fi
+echo "installing: ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -q "${need[@]}" >/dev/null ||
+	{ apt-get update -q >/dev/null && apt-get install -y -q "${need[@]}" >/dev/null; }

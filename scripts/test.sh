@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Runs every test suite of pgmq against the installed extension and ends
+# with the line "N passed, N failed".
+#
+#   test.sh [suite...]     suites: regress isolation tap client (default: all)
+#
+# Suites run in a scratch copy under /tmp owned by the PostgreSQL OS user,
+# each on a temporary server of its own (pg_regress --temp-instance, or the
+# TAP framework's nodes), listening on a Unix socket or loopback only.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(regress isolation tap client)
+
+WORK=$(mktemp -d /tmp/pgmq-test.XXXXXX)
+chmod 755 "$WORK"
+cp -r "$REPO_ROOT/extension/test" "$WORK/test"
+cp -r "$REPO_ROOT/client" "$WORK/client"
+[ "$(id -u)" = 0 ] && chown -R "$PG_OS_USER" "$WORK"
+
+passed=0
+failed=0
+failures=()
+
+# Adds the outcome of one test to the totals.
+record() { # name ok|fail
+	if [ "$2" = ok ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		failures+=("$1")
+	fi
+}
+
+# Counts the per-test lines pg_regress and pg_isolation_regress print.
+record_pg_regress() { # suite logfile
+	local line name
+	while IFS= read -r line; do
+		name=$(sed -E 's/^(test)? *([^ ]+) +\.\.\..*/\2/' <<<"$line")
+		case "$line" in
+		*"... ok"*) record "$1/$name" ok ;;
+		*"... FAILED"* | *"... failed"*) record "$1/$name" fail ;;
+		esac
+	done < <(grep -E '\.\.\. (ok|FAILED|failed)' "$2")
+}
+
+run_pg_regress() { # suite driver inputfile-dir tests...
+	local suite=$1 driver=$2 kind=$3
+	shift 3
+	local out=$WORK/out_$suite
+	mkdir -p "$out" && chown "$PG_OS_USER" "$out" 2>/dev/null
+	echo "== $suite: $*"
+	as_pg "$driver" \
+		--temp-instance="$WORK/tmp_$suite" \
+		--temp-config="$WORK/test/postgresql.conf" \
+		--inputdir="$WORK/test" \
+		--outputdir="$out" \
+		--bindir="$PG_BINDIR" \
+		--dbname=pgmq_$suite \
+		"$@" >"$out/run.log" 2>&1
+	cat "$out/run.log"
+	record_pg_regress "$suite" "$out/run.log"
+	if [ -s "$out/regression.diffs" ]; then
+		echo "-- $out/regression.diffs:"
+		cat "$out/regression.diffs"
+	fi
+	if ! grep -qE '\.\.\. (ok|FAILED|failed)' "$out/run.log"; then
+		record "$suite/(driver)" fail
+	fi
+}
+
+suite_regress() {
+	local tests
+	tests=$(cd "$WORK/test/sql" && ls *.sql | sed 's/\.sql$//' | sort)
+	run_pg_regress regress "$PGXS_DIR/src/test/regress/pg_regress" sql $tests
+}
+
+suite_isolation() {
+	local tests
+	tests=$(cd "$WORK/test/specs" && ls *.spec 2>/dev/null | sed 's/\.spec$//' | sort)
+	[ -n "$tests" ] || return 0
+	run_pg_regress isolation "$PGXS_DIR/src/test/isolation/pg_isolation_regress" specs $tests
+}
+
+suite_tap() {
+	local t
+	echo "== tap"
+	for t in "$WORK"/test/t/*.pl; do
+		[ -e "$t" ] || continue
+		if (cd "$WORK/test" && as_pg env TESTDIR="$WORK/test" PG_REGRESS="$PGXS_DIR/src/test/regress/pg_regress" \
+			PGMQ_TEST_CONF="$WORK/test/postgresql.conf" \
+			prove -I "$PGXS_DIR/src/test/perl" -v "t/$(basename "$t")"); then
+			record "tap/$(basename "$t")" ok
+		else
+			record "tap/$(basename "$t")" fail
+		fi
+	done
+}
+
+suite_client() {
+	local t
+	echo "== client"
+	for t in "$WORK"/client/test/*.sh; do
+		[ -e "$t" ] || continue
+		if PGMQ_WORK="$WORK" bash "$t"; then
+			record "client/$(basename "$t")" ok
+		else
+			record "client/$(basename "$t")" fail
+		fi
+	done
+}
+
+for s in "${suites[@]}"; do
+	"suite_$s"
+done
+
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "failed: ${failures[*]}"
+	echo "(test output kept in $WORK)"
+else
+	rm -rf "$WORK"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
