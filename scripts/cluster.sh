@@ -28,6 +28,7 @@ start() {
 listen_addresses = 'localhost'
 port = $PORT
 unix_socket_directories = '$RUN_DIR'
+shared_preload_libraries = 'pgmq'
 CONF
 	fi
 	if as_pg pg_ctl -D "$DATA_DIR" status >/dev/null 2>&1; then

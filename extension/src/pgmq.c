@@ -3,8 +3,9 @@
  * pgmq.c
  *	  Module entry point: settings and the callbacks every backend needs.
  *
- * Nothing here needs shared_preload_libraries; the module is loaded by the
- * first call of one of its functions.
+ * Everything works when the module is loaded by the first call of one of
+ * its functions. Loaded by shared_preload_libraries it also sets up the
+ * shared memory that wakes long-polling readers at commit (wait.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -31,6 +32,7 @@ _PG_init(void)
 							256, 1, 1000000,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	pgmq_wait_init();
 	MarkGUCPrefixReserved("pgmq");
 
 	pgmq_plans_init();

@@ -88,7 +88,17 @@ extern int32 pgmq_int_arg(FunctionCallInfo fcinfo, int argno, const char *what);
 extern TimestampTz pgmq_timestamp_arg(FunctionCallInfo fcinfo, int argno,
 									  const char *what);
 
-/* pgmq.c: settings */
+/* wait.c: waking long-polling readers at commit */
+extern void pgmq_wait_init(void);
+extern bool pgmq_wait_available(void);
+extern void pgmq_wait_note_send(Oid relid);
+extern void pgmq_wait_note_claim(Oid relid);
+extern bool pgmq_wait_register(Oid relid);
+extern void pgmq_wait_unregister(void);
+extern void pgmq_wait_sleep(long timeout_ms);
+
+/* settings (pgmq.c, wait.c) */
 extern int	pgmq_max_cached_queues;
+extern int	pgmq_max_waiters;
 
 #endif							/* PGMQ_H */

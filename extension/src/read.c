@@ -88,6 +88,7 @@ claim(PgmqQueue *queue, const ReadArgs *args)
 	values[0] = TimestampTzGetDatum(now);
 	values[1] = TimestampTzGetDatum(pgmq_timestamp_add_secs(now, args->vt, "vt"));
 	values[2] = Int64GetDatum(args->qty);
+	pgmq_wait_note_claim(queue->qrelid);
 	if (args->conditional == NULL)
 		return pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_READ), values, nulls);
 	values[3] = JsonbPGetDatum(args->conditional);
@@ -118,11 +119,14 @@ pgmq_read(PG_FUNCTION_ARGS)
  * pgmq.read_with_poll(queue_name, vt, qty, max_poll_seconds DEFAULT 5,
  *					   poll_interval_ms DEFAULT 100, conditional DEFAULT '{}')
  *
- * Claims at once if it can; otherwise sleeps on the process latch and tries
- * again every poll_interval_ms until max_poll_seconds have passed. Each try
- * runs with a new snapshot, so it sees messages committed meanwhile. The
- * sleep wakes for interrupts (cancel, statement_timeout, termination) and
- * ends the backend if the postmaster dies.
+ * Claims at once if it can; otherwise waits and tries again until
+ * max_poll_seconds have passed. With pgmq preloaded the wait ends when a
+ * transaction that sent to this queue commits (wait.c), and
+ * poll_interval_ms only bounds the time between re-checks (for messages
+ * whose delay or lease runs out); without it, the reader re-checks every
+ * poll_interval_ms. Each try runs with a new snapshot, so it sees messages
+ * committed meanwhile. Interrupts (cancel, statement_timeout, termination)
+ * end the wait at once, and so does postmaster death.
  */
 Datum
 pgmq_read_with_poll(PG_FUNCTION_ARGS)
@@ -148,24 +152,31 @@ pgmq_read_with_poll(PG_FUNCTION_ARGS)
 									   "max_poll_seconds");
 	queue = pgmq_queue_open(name, RowExclusiveLock);
 	SPI_connect();
-	for (;;)
+
+	/* Register before the first query, so no commit after it goes unseen. */
+	pgmq_wait_register(queue->qrelid);
+	PG_TRY();
 	{
-		long		remaining_ms;
+		for (;;)
+		{
+			long		remaining_ms;
 
-		if (claim(queue, &args) > 0)
-			break;
-		SPI_freetuptable(SPI_tuptable);
+			if (claim(queue, &args) > 0)
+				break;
+			SPI_freetuptable(SPI_tuptable);
 
-		remaining_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
-		if (remaining_ms <= 0)
-			break;
-		(void) WaitLatch(MyLatch,
-						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 Min(remaining_ms, poll_interval_ms),
-						 PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
+			remaining_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+			if (remaining_ms <= 0)
+				break;
+			pgmq_wait_sleep(Min(remaining_ms, poll_interval_ms));
+		}
 	}
+	PG_FINALLY();
+	{
+		pgmq_wait_unregister();
+	}
+	PG_END_TRY();
+
 	pgmq_return_messages(fcinfo);
 	SPI_finish();
 	pgmq_queue_close(queue);
@@ -189,6 +200,7 @@ pgmq_pop(PG_FUNCTION_ARGS)
 	values[1] = Int64GetDatum(qty);
 	queue = pgmq_queue_open(name, RowExclusiveLock);
 	SPI_connect();
+	pgmq_wait_note_claim(queue->qrelid);
 	pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_POP), values, NULL);
 	pgmq_return_messages(fcinfo);
 	SPI_finish();
@@ -213,6 +225,7 @@ set_vt(FunctionCallInfo fcinfo, Datum ids, bool batch, TimestampTz vt)
 	SPI_connect();
 	pgmq_exec_plan(pgmq_queue_plan(queue, batch ? PGMQ_PLAN_SET_VT_BATCH : PGMQ_PLAN_SET_VT),
 				   values, NULL);
+	pgmq_wait_note_send(queue->qrelid);
 	pgmq_return_messages(fcinfo);
 	SPI_finish();
 	pgmq_queue_close(queue);

@@ -67,6 +67,7 @@ send_one(FunctionCallInfo fcinfo, bool with_headers, TimestampTz vt)
 	queue = pgmq_queue_open(name, RowExclusiveLock);
 	SPI_connect();
 	pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_SEND), values, nulls);
+	pgmq_wait_note_send(queue->qrelid);
 	pgmq_return_ids(fcinfo, false);
 	SPI_finish();
 	pgmq_queue_close(queue);
@@ -177,6 +178,7 @@ send_many(FunctionCallInfo fcinfo, bool with_headers, TimestampTz vt)
 	queue = pgmq_queue_open(name, RowExclusiveLock);
 	SPI_connect();
 	pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_SEND_BATCH), values, nulls);
+	pgmq_wait_note_send(queue->qrelid);
 	pgmq_return_ids(fcinfo, false);
 	SPI_finish();
 	pgmq_queue_close(queue);

@@ -1,0 +1,326 @@
+/*-------------------------------------------------------------------------
+ *
+ * wait.c
+ *	  Wakes long-polling readers when a message commits to their queue.
+ *
+ * With pgmq in shared_preload_libraries, shared memory holds a table of
+ * waiters: (database, queue relation, process). A reader in read_with_poll
+ * registers itself there *before* it first queries the queue and stays
+ * registered until it returns. A transaction that sent to a queue wakes,
+ * at commit, every registered reader of that queue by setting its latch;
+ * one that read or popped from a queue and aborts does the same, since its
+ * messages are visible again. Never at insert: a reader woken before the
+ * commit could not see the row.
+ *
+ * No wake-up is lost between a reader's query and its sleep: the commit
+ * callback runs after the transaction became visible to new snapshots, and
+ * the reader registered before taking the snapshot of its query. Either
+ * that query saw the message, or the committer found the registration and
+ * set the latch, so the sleep returns at once.
+ *
+ * Without the preload there is no table; readers sleep on their latch for
+ * poll_interval_ms between queries instead (no busy loop).
+ *
+ * Locking: PgmqWaitState->lock guards the waiters array. Readers take it
+ * exclusively to register and unregister; committers take it shared to
+ * scan. SetLatch is safe under it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lwlock.h"
+#include "storage/proc.h"
+#include "storage/shmem.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "pgmq.h"
+
+/* One registered reader; relid == InvalidOid marks a free slot. */
+typedef struct PgmqWaiter
+{
+	Oid			dbid;
+	Oid			relid;
+	int			pgprocno;
+} PgmqWaiter;
+
+typedef struct PgmqWaitState
+{
+	LWLock	   *lock;
+	int			nslots;
+	PgmqWaiter	waiters[FLEXIBLE_ARRAY_MEMBER];
+} PgmqWaitState;
+
+/* Size of the waiter table (pgmq.max_waiters); fixed at server start. */
+int			pgmq_max_waiters = 256;
+
+static PgmqWaitState *wait_state = NULL;
+
+/* This backend's slot while it waits, or -1. */
+static int	my_slot = -1;
+static bool exit_callback_registered = false;
+
+/*
+ * Queues this transaction must wake: at commit the ones it sent to, at
+ * abort the ones it claimed from. Lists of Oids in TopTransactionContext.
+ */
+static List *wake_on_commit = NIL;
+static List *wake_on_abort = NIL;
+
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+static Size
+wait_state_size(void)
+{
+	return add_size(offsetof(PgmqWaitState, waiters),
+					mul_size(sizeof(PgmqWaiter), pgmq_max_waiters));
+}
+
+static void
+wait_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(wait_state_size());
+	RequestNamedLWLockTranche("pgmq", 1);
+}
+
+static void
+wait_shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	wait_state = ShmemInitStruct("pgmq wait state", wait_state_size(), &found);
+	if (!found)
+	{
+		wait_state->lock = &(GetNamedLWLockTranche("pgmq"))->lock;
+		wait_state->nslots = pgmq_max_waiters;
+		for (int i = 0; i < pgmq_max_waiters; i++)
+			wait_state->waiters[i].relid = InvalidOid;
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/* Wakes every reader registered for relid in this database. */
+static void
+wake_readers(List *relids)
+{
+	ListCell   *lc;
+
+	if (wait_state == NULL || relids == NIL)
+		return;
+	LWLockAcquire(wait_state->lock, LW_SHARED);
+	for (int i = 0; i < wait_state->nslots; i++)
+	{
+		PgmqWaiter *w = &wait_state->waiters[i];
+
+		if (!OidIsValid(w->relid) || w->dbid != MyDatabaseId)
+			continue;
+		foreach(lc, relids)
+		{
+			if (lfirst_oid(lc) == w->relid)
+			{
+				SetLatch(&GetPGProcByNumber(w->pgprocno)->procLatch);
+				break;
+			}
+		}
+	}
+	LWLockRelease(wait_state->lock);
+}
+
+/* Frees this backend's slot, if it holds one. Safe to call any time. */
+static void
+release_slot(void)
+{
+	if (my_slot < 0 || wait_state == NULL)
+		return;
+	LWLockAcquire(wait_state->lock, LW_EXCLUSIVE);
+	wait_state->waiters[my_slot].relid = InvalidOid;
+	LWLockRelease(wait_state->lock);
+	my_slot = -1;
+}
+
+static void
+wait_xact_cb(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+			wake_readers(wake_on_commit);
+			break;
+		case XACT_EVENT_ABORT:
+			release_slot();
+			wake_readers(wake_on_abort);
+			break;
+		default:
+			break;
+	}
+	/* The lists lived in TopTransactionContext, which is going away. */
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PREPARE || event == XACT_EVENT_PARALLEL_COMMIT ||
+		event == XACT_EVENT_PARALLEL_ABORT)
+	{
+		wake_on_commit = NIL;
+		wake_on_abort = NIL;
+	}
+}
+
+static void
+wait_exit_cb(int code, Datum arg)
+{
+	release_slot();
+}
+
+/*
+ * pgmq_wait_init
+ *		Defines pgmq.max_waiters and, when loaded by shared_preload_libraries,
+ *		asks for the waiter table. Called from _PG_init.
+ */
+void
+pgmq_wait_init(void)
+{
+	DefineCustomIntVariable("pgmq.max_waiters",
+							"Maximum number of readers that can wait in read_with_poll to be woken at commit.",
+							"Readers beyond this poll at poll_interval_ms. Needs pgmq in shared_preload_libraries.",
+							&pgmq_max_waiters,
+							256, 1, 100000,
+							PGC_POSTMASTER, 0,
+							NULL, NULL, NULL);
+	RegisterXactCallback(wait_xact_cb, NULL);
+
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = wait_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = wait_shmem_startup;
+}
+
+/*
+ * pgmq_wait_available
+ *		True when readers can be woken at commit (pgmq was preloaded).
+ */
+bool
+pgmq_wait_available(void)
+{
+	return wait_state != NULL;
+}
+
+/* Adds relid to *list in TopTransactionContext, once. */
+static void
+remember(List **list, Oid relid)
+{
+	MemoryContext old;
+
+	if (wait_state == NULL || list_member_oid(*list, relid))
+		return;
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	*list = lappend_oid(*list, relid);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * pgmq_wait_note_send
+ *		Records that this transaction made messages of the queue visible or
+ *		available (send, set_vt); its readers are woken at commit.
+ */
+void
+pgmq_wait_note_send(Oid relid)
+{
+	remember(&wake_on_commit, relid);
+}
+
+/*
+ * pgmq_wait_note_claim
+ *		Records that this transaction claimed messages of the queue; if it
+ *		aborts they are visible again and its readers are woken.
+ */
+void
+pgmq_wait_note_claim(Oid relid)
+{
+	remember(&wake_on_abort, relid);
+}
+
+/*
+ * pgmq_wait_register
+ *		Registers this backend as a reader of relid, to be woken at commits
+ *		that send to it. Must come before the first query of the wait, and
+ *		be undone by pgmq_wait_unregister. Returns false when there is no
+ *		waiter table or no free slot; the caller then just polls.
+ */
+bool
+pgmq_wait_register(Oid relid)
+{
+	if (wait_state == NULL)
+		return false;
+	if (!exit_callback_registered)
+	{
+		before_shmem_exit(wait_exit_cb, (Datum) 0);
+		exit_callback_registered = true;
+	}
+	release_slot();
+
+	LWLockAcquire(wait_state->lock, LW_EXCLUSIVE);
+	for (int i = 0; i < wait_state->nslots; i++)
+	{
+		PgmqWaiter *w = &wait_state->waiters[i];
+
+		if (!OidIsValid(w->relid))
+		{
+			w->dbid = MyDatabaseId;
+			w->pgprocno = MyProc->pgprocno;
+			w->relid = relid;
+			my_slot = i;
+			break;
+		}
+	}
+	LWLockRelease(wait_state->lock);
+	return my_slot >= 0;
+}
+
+/*
+ * pgmq_wait_unregister
+ *		Ends the registration made by pgmq_wait_register.
+ */
+void
+pgmq_wait_unregister(void)
+{
+	release_slot();
+}
+
+/*
+ * pgmq_wait_sleep
+ *		Sleeps up to timeout_ms or until woken, then handles interrupts.
+ *
+ * In READ COMMITTED every query of the poll takes a new snapshot, so the
+ * sleep gives up this backend's xmin: a long poll must not hold back
+ * vacuum. The next query's snapshot sets a fresh xmin. Under REPEATABLE
+ * READ or SERIALIZABLE the transaction snapshot is still needed, so it
+ * stays.
+ */
+void
+pgmq_wait_sleep(long timeout_ms)
+{
+	if (!IsolationUsesXactSnapshot())
+	{
+		InvalidateCatalogSnapshot();
+		MyProc->xmin = InvalidTransactionId;
+	}
+	(void) WaitLatch(MyLatch,
+					 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 timeout_ms, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+}
