@@ -185,12 +185,21 @@ wait_exit_cb(int code, Datum arg)
 
 /*
  * pgmq_wait_init
- *		Defines pgmq.max_waiters and, when loaded by shared_preload_libraries,
- *		asks for the waiter table. Called from _PG_init.
+ *		When loaded by shared_preload_libraries, defines pgmq.max_waiters
+ *		and asks for the waiter table. Called from _PG_init.
  */
 void
 pgmq_wait_init(void)
 {
+	RegisterXactCallback(wait_xact_cb, NULL);
+
+	/*
+	 * A PGC_POSTMASTER setting can only be defined while preloading; loaded
+	 * later (at the first call of a pgmq function), defining it is FATAL.
+	 */
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+
 	DefineCustomIntVariable("pgmq.max_waiters",
 							"Maximum number of readers that can wait in read_with_poll to be woken at commit.",
 							"Readers beyond this poll at poll_interval_ms. Needs pgmq in shared_preload_libraries.",
@@ -198,10 +207,7 @@ pgmq_wait_init(void)
 							256, 1, 100000,
 							PGC_POSTMASTER, 0,
 							NULL, NULL, NULL);
-	RegisterXactCallback(wait_xact_cb, NULL);
 
-	if (!process_shared_preload_libraries_in_progress)
-		return;
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = wait_shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
