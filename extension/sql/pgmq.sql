@@ -462,3 +462,173 @@ CREATE FUNCTION pgmq.metrics_all()
 RETURNS SETOF pgmq.metrics_result
 AS 'MODULE_PATHNAME', 'pgmq_metrics_all'
 LANGUAGE C;
+
+---------------------------------------------------------------------------
+-- Insert notifications (LISTEN/NOTIFY), as pgmq 1.13.1
+---------------------------------------------------------------------------
+
+-- Throttle state per queue. UNLOGGED, as in pgmq, because it is updated on
+-- every insert; a crash empties it, and notify_queue_listeners() then
+-- rebuilds a queue's row from its trigger's arguments, so listeners keep
+-- being notified.
+CREATE UNLOGGED TABLE pgmq.notify_insert_throttle (
+    queue_name VARCHAR UNIQUE NOT NULL
+        CONSTRAINT notify_insert_throttle_meta_queue_name_fk
+        REFERENCES pgmq.meta (queue_name) ON DELETE CASCADE,
+    throttle_interval_ms INTEGER NOT NULL DEFAULT 0,
+    last_notified_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT to_timestamp(0)
+);
+CREATE INDEX idx_notify_throttle_active
+    ON pgmq.notify_insert_throttle (queue_name, last_notified_at)
+    WHERE throttle_interval_ms > 0;
+SELECT pg_catalog.pg_extension_config_dump('pgmq.notify_insert_throttle', '');
+GRANT SELECT ON pgmq.notify_insert_throttle TO pg_monitor;
+
+-- Row trigger on a queue table: NOTIFY "pgmq.q_<queue_name>.INSERT" unless
+-- the queue was notified less than throttle_interval_ms ago. Arguments:
+-- the queue name as registered and the throttle interval.
+CREATE FUNCTION pgmq.notify_queue_listeners()
+RETURNS TRIGGER
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    qname TEXT := COALESCE(TG_ARGV[0], pg_catalog.substr(TG_TABLE_NAME, 3));
+    notified INTEGER;
+BEGIN
+    UPDATE pgmq.notify_insert_throttle t
+       SET last_notified_at = pg_catalog.clock_timestamp()
+     WHERE t.queue_name = qname
+       AND (t.throttle_interval_ms = 0
+            OR pg_catalog.clock_timestamp() - t.last_notified_at
+               >= pg_catalog.make_interval(secs => t.throttle_interval_ms / 1000.0));
+    GET DIAGNOSTICS notified = ROW_COUNT;
+
+    IF notified = 0 AND TG_NARGS >= 2 THEN
+        -- No row at all (a crash emptied the unlogged table): rebuild it.
+        INSERT INTO pgmq.notify_insert_throttle (queue_name, throttle_interval_ms, last_notified_at)
+        SELECT qname, TG_ARGV[1]::INTEGER, pg_catalog.clock_timestamp()
+         WHERE NOT EXISTS (SELECT 1 FROM pgmq.notify_insert_throttle t WHERE t.queue_name = qname)
+           AND EXISTS (SELECT 1 FROM pgmq.meta m WHERE m.queue_name = qname)
+        ON CONFLICT DO NOTHING;
+        GET DIAGNOSTICS notified = ROW_COUNT;
+    END IF;
+
+    IF notified > 0 THEN
+        PERFORM pg_catalog.pg_notify('pgmq.q_' OPERATOR(pg_catalog.||) qname
+                                     OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) TG_OP, NULL);
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+-- Raises unless the queue exists (table and registry row) and interval is
+-- a non-negative number of milliseconds.
+CREATE FUNCTION pgmq._check_notify_args(queue_name TEXT, throttle_interval_ms INTEGER)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM pgmq.validate_queue_name(queue_name);
+    IF throttle_interval_ms IS NULL THEN
+        RAISE EXCEPTION 'throttle_interval_ms cannot be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF throttle_interval_ms < 0 THEN
+        RAISE EXCEPTION 'throttle_interval_ms must be non-negative, got: %', throttle_interval_ms
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', pgmq.format_table_name(queue_name, 'q'))) IS NULL
+       OR NOT EXISTS (SELECT 1 FROM pgmq.meta m WHERE m.queue_name = _check_notify_args.queue_name) THEN
+        RAISE EXCEPTION 'Queue "%" does not exist. Create it first using pgmq.create()', queue_name
+            USING ERRCODE = 'undefined_table';
+    END IF;
+END;
+$$;
+
+-- (Re)creates the insert trigger of a queue with the given throttle.
+CREATE FUNCTION pgmq._create_notify_trigger(queue_name TEXT, throttle_interval_ms INTEGER)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    qtable TEXT := pgmq.format_table_name(queue_name, 'q');
+BEGIN
+    EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS trigger_notify_queue_insert_listeners ON pgmq.%I', qtable);
+    EXECUTE pg_catalog.format(
+        'CREATE CONSTRAINT TRIGGER trigger_notify_queue_insert_listeners'
+        ' AFTER INSERT ON pgmq.%I DEFERRABLE FOR EACH ROW'
+        ' EXECUTE PROCEDURE pgmq.notify_queue_listeners(%L, %L)',
+        qtable, queue_name, throttle_interval_ms);
+END;
+$$;
+
+CREATE FUNCTION pgmq.enable_notify_insert(queue_name TEXT, throttle_interval_ms INTEGER DEFAULT 250)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM pgmq._check_notify_args(queue_name, throttle_interval_ms);
+    INSERT INTO pgmq.notify_insert_throttle (queue_name, throttle_interval_ms, last_notified_at)
+    VALUES (queue_name, throttle_interval_ms, pg_catalog.to_timestamp(0))
+    ON CONFLICT ON CONSTRAINT notify_insert_throttle_queue_name_key
+    DO UPDATE SET throttle_interval_ms = EXCLUDED.throttle_interval_ms,
+                  last_notified_at = EXCLUDED.last_notified_at;
+    PERFORM pgmq._create_notify_trigger(queue_name, throttle_interval_ms);
+END;
+$$;
+
+CREATE FUNCTION pgmq.disable_notify_insert(queue_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    qtable TEXT;
+BEGIN
+    PERFORM pgmq.validate_queue_name(queue_name);
+    qtable := pgmq.format_table_name(queue_name, 'q');
+    IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', qtable)) IS NULL THEN
+        RAISE EXCEPTION 'Queue "%" does not exist. Create it first using pgmq.create()', queue_name
+            USING ERRCODE = 'undefined_table';
+    END IF;
+    EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS trigger_notify_queue_insert_listeners ON pgmq.%I', qtable);
+    DELETE FROM pgmq.notify_insert_throttle t WHERE t.queue_name = disable_notify_insert.queue_name;
+END;
+$$;
+
+CREATE FUNCTION pgmq.update_notify_insert(queue_name TEXT, throttle_interval_ms INTEGER)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM pgmq._check_notify_args(queue_name, throttle_interval_ms);
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
+                    WHERE tg.tgname = 'trigger_notify_queue_insert_listeners'
+                      AND tg.tgrelid = pg_catalog.to_regclass(pg_catalog.format('pgmq.%I',
+                                           pgmq.format_table_name(queue_name, 'q')))) THEN
+        RAISE EXCEPTION 'Queue "%" does not have notify_insert enabled. Enable it first using pgmq.enable_notify_insert()', queue_name
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    INSERT INTO pgmq.notify_insert_throttle (queue_name, throttle_interval_ms, last_notified_at)
+    VALUES (queue_name, throttle_interval_ms, pg_catalog.to_timestamp(0))
+    ON CONFLICT ON CONSTRAINT notify_insert_throttle_queue_name_key
+    DO UPDATE SET throttle_interval_ms = EXCLUDED.throttle_interval_ms,
+                  last_notified_at = EXCLUDED.last_notified_at;
+    PERFORM pgmq._create_notify_trigger(queue_name, throttle_interval_ms);
+END;
+$$;
+
+CREATE FUNCTION pgmq.list_notify_insert_throttles()
+RETURNS TABLE (queue_name TEXT, throttle_interval_ms INTEGER, last_notified_at TIMESTAMP WITH TIME ZONE)
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT t.queue_name::TEXT, t.throttle_interval_ms, t.last_notified_at
+      FROM pgmq.notify_insert_throttle t
+     ORDER BY t.queue_name;
+$$;
