@@ -3,7 +3,8 @@
 #   make run      install what is missing, build, install, start a local
 #                 PostgreSQL with pgmq in .run/ and show a queue working
 #   make test     the same set-up, then every test suite
-#   make bench    benchmarks (see bench/README.md)
+#   make bench    benchmarks: throughput against plain SQL, long-poll latency
+#                 (see bench/README.md)
 #   make memcheck the regression suite with the server under valgrind
 #
 # Both run and test need root on a fresh machine (to install packages and
@@ -49,6 +50,7 @@ test: test-build
 
 bench: install
 	@bench/run.sh
+	@bench/latency.sh
 
 memcheck: deps
 	@scripts/memcheck.sh
