@@ -546,6 +546,23 @@ BEGIN
 END;
 $$;
 
+-- Drops the insert trigger of a queue, if it has one.
+CREATE FUNCTION pgmq._drop_notify_trigger(queue_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    qtable TEXT := pgmq.format_table_name(queue_name, 'q');
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
+                WHERE tg.tgname = 'trigger_notify_queue_insert_listeners'
+                  AND tg.tgrelid = pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', qtable))) THEN
+        EXECUTE pg_catalog.format('DROP TRIGGER trigger_notify_queue_insert_listeners ON pgmq.%I', qtable);
+    END IF;
+END;
+$$;
+
 -- (Re)creates the insert trigger of a queue with the given throttle.
 CREATE FUNCTION pgmq._create_notify_trigger(queue_name TEXT, throttle_interval_ms INTEGER)
 RETURNS void
@@ -555,7 +572,7 @@ AS $$
 DECLARE
     qtable TEXT := pgmq.format_table_name(queue_name, 'q');
 BEGIN
-    EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS trigger_notify_queue_insert_listeners ON pgmq.%I', qtable);
+    PERFORM pgmq._drop_notify_trigger(queue_name);
     EXECUTE pg_catalog.format(
         'CREATE CONSTRAINT TRIGGER trigger_notify_queue_insert_listeners'
         ' AFTER INSERT ON pgmq.%I DEFERRABLE FOR EACH ROW'
@@ -594,7 +611,7 @@ BEGIN
         RAISE EXCEPTION 'Queue "%" does not exist. Create it first using pgmq.create()', queue_name
             USING ERRCODE = 'undefined_table';
     END IF;
-    EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS trigger_notify_queue_insert_listeners ON pgmq.%I', qtable);
+    PERFORM pgmq._drop_notify_trigger(queue_name);
     DELETE FROM pgmq.notify_insert_throttle t WHERE t.queue_name = disable_notify_insert.queue_name;
 END;
 $$;
