@@ -1,0 +1,75 @@
+-- metrics and metrics_all.
+\set SHOW_CONTEXT never
+SELECT pgmq.create('m_q');
+SELECT pgmq.create_unlogged('m_unlogged');
+
+-- An empty queue: ages NULL, counts zero, no default partition.
+SELECT queue_name, queue_length, newest_msg_age_sec, oldest_msg_age_sec, total_messages,
+       scrape_time = now() AS scrape_time_is_now, queue_visible_length, default_partition_length
+  FROM pgmq.metrics('m_q');
+SELECT pg_typeof(pgmq.metrics('m_q'));
+
+-- Visible, delayed and read messages.
+SELECT count(*) FROM pgmq.send_batch('m_q', ARRAY['{}', '{}', '{}']::jsonb[]);
+SELECT pgmq.send('m_q', '{}', 3600);
+SELECT msg_id FROM pgmq.read('m_q', 3600, 1);
+SELECT queue_name, queue_length, newest_msg_age_sec, oldest_msg_age_sec, total_messages,
+       queue_visible_length, default_partition_length
+  FROM pgmq.metrics('m_q');
+-- Ages are computed from enqueued_at against now().
+UPDATE pgmq.q_m_q SET enqueued_at = now() - interval '100 seconds' WHERE msg_id = 1;
+UPDATE pgmq.q_m_q SET enqueued_at = now() - interval '10 seconds' WHERE msg_id > 1;
+SELECT newest_msg_age_sec, oldest_msg_age_sec FROM pgmq.metrics('m_q');
+-- queue_visible_length compares vt with now(), the transaction start.
+BEGIN;
+SELECT pgmq.send('m_q', '{}');
+SELECT queue_length, queue_visible_length FROM pgmq.metrics('m_q');
+COMMIT;
+SELECT queue_length, queue_visible_length FROM pgmq.metrics('m_q');
+
+-- total_messages counts every id issued: rolled-back sends, deleted,
+-- archived and purged messages included.
+BEGIN;
+SELECT count(*) FROM pgmq.send_batch('m_q', ARRAY['{}', '{}']::jsonb[]);
+ROLLBACK;
+SELECT queue_length, total_messages FROM pgmq.metrics('m_q');
+SELECT pgmq.delete('m_q', 1);
+SELECT pgmq.archive('m_q', 2);
+SELECT queue_length, total_messages FROM pgmq.metrics('m_q');
+SELECT pgmq.purge_queue('m_q');
+SELECT queue_length, newest_msg_age_sec, oldest_msg_age_sec, total_messages, queue_visible_length
+  FROM pgmq.metrics('m_q');
+-- It is the identity sequence's last value.
+SELECT last_value FROM pgmq.q_m_q_msg_id_seq;
+
+-- Named argument, and the queue name is echoed as given.
+SELECT queue_name, queue_length FROM pgmq.metrics(queue_name => 'm_unlogged');
+SELECT pgmq.create('M_Mixed');
+SELECT pgmq.send('M_Mixed', '{}');
+SELECT queue_name, queue_length, total_messages FROM pgmq.metrics('M_Mixed');
+
+-- metrics_all: one row per registered queue, by name.
+SELECT pgmq.send('m_unlogged', '{}');
+SELECT queue_name, queue_length, total_messages, queue_visible_length, default_partition_length,
+       scrape_time = now() AS scrape_time_is_now
+  FROM pgmq.metrics_all();
+-- A registry row without its table is skipped rather than failing.
+INSERT INTO pgmq.meta (queue_name, is_partitioned, is_unlogged) VALUES ('m_ghost', false, false);
+SELECT queue_name FROM pgmq.metrics_all();
+DELETE FROM pgmq.meta WHERE queue_name = 'm_ghost';
+-- metrics of a queue equals its metrics_all row.
+SELECT (SELECT m FROM pgmq.metrics('m_q') m) = (SELECT a FROM pgmq.metrics_all() a WHERE queue_name = 'm_q')
+       AS same_row;
+
+-- metrics errors.
+SELECT * FROM pgmq.metrics(NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgmq.metrics('bad;name');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgmq.metrics('m_nope');
+\echo :LAST_ERROR_SQLSTATE
+
+SELECT pgmq.drop_queue('m_q');
+SELECT pgmq.drop_queue('m_unlogged');
+SELECT pgmq.drop_queue('M_Mixed');
+SELECT count(*) FROM pgmq.metrics_all();
