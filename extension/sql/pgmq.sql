@@ -94,6 +94,28 @@ $$;
 -- Queue lifecycle
 ---------------------------------------------------------------------------
 
+-- Names that differ only in case map to the same tables; a second
+-- registration would leave two meta rows for one pair of tables.
+CREATE FUNCTION pgmq._check_case_conflict(queue_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    other_name TEXT;
+BEGIN
+    SELECT m.queue_name INTO other_name FROM pgmq.meta m
+     WHERE pg_catalog.lower(m.queue_name) = pg_catalog.lower(_check_case_conflict.queue_name)
+       AND m.queue_name <> _check_case_conflict.queue_name
+     LIMIT 1;
+    IF other_name IS NOT NULL THEN
+        RAISE EXCEPTION 'queue "%" conflicts with existing queue "%"', queue_name, other_name
+            USING ERRCODE = 'duplicate_table',
+                  DETAIL = 'Queue names that differ only in case share the same tables.';
+    END IF;
+END;
+$$;
+
 -- Creates the queue and archive tables of a plain or unlogged queue and
 -- registers it in pgmq.meta. Idempotent for the same name.
 CREATE FUNCTION pgmq._create_queue(queue_name TEXT, unlogged BOOLEAN)
@@ -104,7 +126,6 @@ AS $$
 DECLARE
     qtable TEXT;
     atable TEXT;
-    other_name TEXT;
     existing_kind "char";
 BEGIN
     PERFORM pgmq.validate_queue_name(queue_name);
@@ -112,17 +133,7 @@ BEGIN
     qtable := pgmq.format_table_name(queue_name, 'q');
     atable := pgmq.format_table_name(queue_name, 'a');
 
-    -- Names that differ only in case map to the same tables; a second
-    -- registration would leave two meta rows for one pair of tables.
-    SELECT m.queue_name INTO other_name FROM pgmq.meta m
-     WHERE pg_catalog.lower(m.queue_name) = pg_catalog.lower(_create_queue.queue_name)
-       AND m.queue_name <> _create_queue.queue_name
-     LIMIT 1;
-    IF other_name IS NOT NULL THEN
-        RAISE EXCEPTION 'queue "%" conflicts with existing queue "%"', queue_name, other_name
-            USING ERRCODE = 'duplicate_table',
-                  DETAIL = 'Queue names that differ only in case share the same tables.';
-    END IF;
+    PERFORM pgmq._check_case_conflict(queue_name);
 
     SELECT c.relkind INTO existing_kind FROM pg_catalog.pg_class c
      WHERE c.relname = qtable AND c.relnamespace = 'pgmq'::regnamespace;
@@ -204,6 +215,15 @@ BEGIN
 
     SELECT m.is_partitioned INTO partitioned FROM pgmq.meta m
      WHERE m.queue_name = drop_queue.queue_name;
+
+    -- The tables of a queue registered under another case belong to it.
+    IF partitioned IS NULL AND EXISTS (
+        SELECT 1 FROM pgmq.meta m
+         WHERE pg_catalog.lower(m.queue_name) = pg_catalog.lower(drop_queue.queue_name)) THEN
+        RAISE NOTICE 'pgmq queue `%` does not exist', queue_name
+            USING HINT = 'A queue whose name differs only in case exists; drop it by its own name.';
+        RETURN false;
+    END IF;
 
     IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', qtable)) IS NULL THEN
         DELETE FROM pgmq.meta m WHERE m.queue_name = drop_queue.queue_name;
@@ -648,4 +668,463 @@ AS $$
     SELECT t.queue_name::TEXT, t.throttle_interval_ms, t.last_notified_at
       FROM pgmq.notify_insert_throttle t
      ORDER BY t.queue_name;
+$$;
+
+---------------------------------------------------------------------------
+-- Partitioned queues (pg_partman)
+--
+-- pg_partman premakes partitions and retires old archive partitions. Old
+-- *queue* partitions are retired by pgmq.run_maintenance() instead, and
+-- only once they are empty: retention never drops an unread message. Rows
+-- that no partition covers land in the default partition; pgmq warns where
+-- that happens, reports it in metrics().default_partition_length, and
+-- pgmq.repair_partitions() moves them into proper partitions.
+---------------------------------------------------------------------------
+
+-- How long messages are meant to stay in each partitioned queue. pgmq,
+-- not pg_partman, applies it to the queue table (see run_maintenance).
+CREATE TABLE pgmq.queue_retention (
+    queue_name VARCHAR PRIMARY KEY
+        REFERENCES pgmq.meta (queue_name) ON DELETE CASCADE,
+    retention_interval TEXT NOT NULL
+);
+SELECT pg_catalog.pg_extension_config_dump('pgmq.queue_retention', '');
+GRANT SELECT ON pgmq.queue_retention TO pg_monitor;
+
+CREATE FUNCTION pgmq._extension_exists(extension_name TEXT)
+RETURNS BOOLEAN
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname = extension_name);
+$$;
+
+CREATE FUNCTION pgmq._ensure_pg_partman_installed()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT pgmq._extension_exists('pg_partman') THEN
+        RAISE EXCEPTION 'pg_partman is required for partitioned queues'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Install pg_partman (on Debian: apt-get install postgresql-15-partman), '
+                         'then run CREATE SCHEMA partman; CREATE EXTENSION pg_partman SCHEMA partman;';
+    END IF;
+END;
+$$;
+
+CREATE FUNCTION pgmq._get_pg_partman_schema()
+RETURNS TEXT
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT n.nspname::TEXT
+      FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+     WHERE e.extname = 'pg_partman';
+$$;
+
+CREATE FUNCTION pgmq._get_pg_partman_major_version()
+RETURNS INTEGER
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.split_part(e.extversion, '.', 1)::INTEGER
+      FROM pg_catalog.pg_extension e WHERE e.extname = 'pg_partman';
+$$;
+
+-- 'msg_id' for a whole number of messages per partition, else the time
+-- column ('enqueued_at'; the archive uses 'archived_at').
+CREATE FUNCTION pgmq._get_partition_col(partition_interval TEXT)
+RETURNS TEXT
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN partition_interval OPERATOR(pg_catalog.~) '^\s*[0-9]+\s*$'
+                THEN 'msg_id' ELSE 'enqueued_at' END;
+$$;
+
+-- Sets up pg_partman for one parent table, unless it already is.
+CREATE FUNCTION pgmq._partman_create_parent(parent TEXT, control TEXT, partition_interval TEXT,
+                                            premake INTEGER, retention TEXT, keep_index BOOLEAN)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    partman TEXT := pgmq._get_pg_partman_schema();
+    configured BOOLEAN;
+BEGIN
+    EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM %I.part_config WHERE parent_table = $1)', partman)
+       INTO configured USING parent;
+    IF configured THEN
+        RETURN;
+    END IF;
+    -- pg_partman 5 renamed the 'native' type to 'range'.
+    EXECUTE pg_catalog.format(
+        'SELECT %I.create_parent(p_parent_table := $1, p_control := $2, p_interval := $3, p_type := $4, p_premake := $5)',
+        partman)
+      USING parent, control, partition_interval,
+            CASE WHEN pgmq._get_pg_partman_major_version() >= 5 THEN 'range' ELSE 'native' END,
+            premake;
+    EXECUTE pg_catalog.format(
+        'UPDATE %I.part_config SET retention = $2, retention_keep_table = false,'
+        ' retention_keep_index = $3, automatic_maintenance = ''on'' WHERE parent_table = $1', partman)
+      USING parent, retention, keep_index;
+END;
+$$;
+
+-- Row trigger on the default partitions: warns, once per transaction and
+-- table, that rows are spilling where maintenance cannot handle them.
+CREATE FUNCTION pgmq._warn_default_partition()
+RETURNS TRIGGER
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    flag TEXT := 'pgmq_spill.' OPERATOR(pg_catalog.||) TG_TABLE_NAME;
+BEGIN
+    IF pg_catalog.current_setting(flag, true) IS DISTINCT FROM 'warned' THEN
+        PERFORM pg_catalog.set_config(flag, 'warned', true);
+        RAISE WARNING 'pgmq queue "%": rows are going into the default partition %.%',
+                      TG_ARGV[0], TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING DETAIL = 'No partition covers them: more arrived than the partitions made ahead '
+                           '(partition_interval x premake) before maintenance ran. pg_partman cannot '
+                           'make partitions overlapping rows in the default partition.',
+                  HINT = pg_catalog.format('Run SELECT pgmq.repair_partitions(%L) to move them into proper partitions.',
+                                           TG_ARGV[0]);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE FUNCTION pgmq._add_default_partition_trigger(queue_name TEXT, tbl TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    dflt TEXT := tbl OPERATOR(pg_catalog.||) '_default';
+BEGIN
+    IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', dflt)) IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
+                        WHERE tg.tgname = 'pgmq_default_partition_warning'
+                          AND tg.tgrelid = pg_catalog.format('pgmq.%I', dflt)::regclass) THEN
+        EXECUTE pg_catalog.format(
+            'CREATE TRIGGER pgmq_default_partition_warning AFTER INSERT ON pgmq.%I'
+            ' FOR EACH ROW EXECUTE FUNCTION pgmq._warn_default_partition(%L)', dflt, queue_name);
+    END IF;
+END;
+$$;
+
+-- Creates a queue whose tables are partitioned by msg_id (a whole number of
+-- messages per partition) or by time (an interval such as '1 day').
+CREATE FUNCTION pgmq.create_partitioned(
+    queue_name TEXT,
+    partition_interval TEXT DEFAULT '10000',
+    retention_interval TEXT DEFAULT '100000',
+    premake INTEGER DEFAULT 4
+)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    qtable TEXT;
+    atable TEXT;
+    qcol TEXT;
+    acol TEXT;
+    existing_kind "char";
+BEGIN
+    PERFORM pgmq.validate_queue_name(queue_name);
+    PERFORM pgmq._ensure_pg_partman_installed();
+    IF partition_interval IS NULL THEN
+        RAISE EXCEPTION 'partition_interval cannot be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF premake IS NULL OR premake < 1 THEN
+        RAISE EXCEPTION 'premake must be at least 1, got %', premake USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    qtable := pgmq.format_table_name(queue_name, 'q');
+    atable := pgmq.format_table_name(queue_name, 'a');
+    -- pg_partman keeps tables as unquoted schema.table text.
+    IF qtable OPERATOR(pg_catalog.!~) '^[a-z0-9_]+$' THEN
+        RAISE EXCEPTION 'partitioned queue names may only contain letters, digits and underscores, got "%"', queue_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    qcol := pgmq._get_partition_col(partition_interval);
+    acol := CASE WHEN qcol = 'msg_id' THEN 'msg_id' ELSE 'archived_at' END;
+    IF qcol = 'msg_id' AND partition_interval::NUMERIC < 1 THEN
+        RAISE EXCEPTION 'partition_interval must be at least 1, got %', partition_interval
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF retention_interval IS NOT NULL AND qcol = 'msg_id'
+       AND retention_interval OPERATOR(pg_catalog.!~) '^\s*[0-9]+\s*$' THEN
+        RAISE EXCEPTION 'retention_interval must be a number of messages when partition_interval is, got "%"', retention_interval
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    PERFORM pgmq.acquire_queue_lock(queue_name);
+    PERFORM pgmq._check_case_conflict(queue_name);
+    SELECT c.relkind INTO existing_kind FROM pg_catalog.pg_class c
+     WHERE c.relname = qtable AND c.relnamespace = 'pgmq'::regnamespace;
+    IF existing_kind IS NOT NULL AND existing_kind <> 'p' THEN
+        RAISE EXCEPTION 'queue "%" already exists and is not partitioned', queue_name
+            USING ERRCODE = 'duplicate_table';
+    END IF;
+
+    EXECUTE pg_catalog.format(
+        $ddl$CREATE TABLE IF NOT EXISTS pgmq.%I (
+            msg_id BIGINT GENERATED BY DEFAULT AS IDENTITY,
+            read_ct INT DEFAULT 0 NOT NULL,
+            enqueued_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+            last_read_at TIMESTAMP WITH TIME ZONE,
+            vt TIMESTAMP WITH TIME ZONE NOT NULL,
+            message JSONB,
+            headers JSONB
+        ) PARTITION BY RANGE (%I)$ddl$, qtable, qcol);
+    EXECUTE pg_catalog.format(
+        $ddl$CREATE TABLE IF NOT EXISTS pgmq.%I (
+            msg_id BIGINT NOT NULL,
+            read_ct INT DEFAULT 0 NOT NULL,
+            enqueued_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+            last_read_at TIMESTAMP WITH TIME ZONE,
+            archived_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+            vt TIMESTAMP WITH TIME ZONE NOT NULL,
+            message JSONB,
+            headers JSONB
+        ) PARTITION BY RANGE (%I)$ddl$, atable, acol);
+
+    EXECUTE pg_catalog.format('CREATE INDEX IF NOT EXISTS %I ON pgmq.%I (%I)',
+                              qtable OPERATOR(pg_catalog.||) '_part_idx', qtable, qcol);
+    IF qcol <> 'msg_id' THEN
+        -- Claims and acknowledgements find messages by msg_id.
+        EXECUTE pg_catalog.format('CREATE INDEX IF NOT EXISTS %I ON pgmq.%I (msg_id)',
+                                  qtable OPERATOR(pg_catalog.||) '_msg_id_idx', qtable);
+    END IF;
+    EXECUTE pg_catalog.format('CREATE INDEX IF NOT EXISTS %I ON pgmq.%I (archived_at)',
+                              'archived_at_idx_' OPERATOR(pg_catalog.||) queue_name, atable);
+
+    -- The queue table gets no pg_partman retention: run_maintenance applies
+    -- it, sparing partitions that still hold messages.
+    PERFORM pgmq._partman_create_parent('pgmq.' OPERATOR(pg_catalog.||) qtable, qcol,
+                                        partition_interval, premake, NULL, true);
+    PERFORM pgmq._partman_create_parent('pgmq.' OPERATOR(pg_catalog.||) atable, acol,
+                                        partition_interval, premake, retention_interval, true);
+    PERFORM pgmq._add_default_partition_trigger(queue_name, qtable);
+    PERFORM pgmq._add_default_partition_trigger(queue_name, atable);
+
+    INSERT INTO pgmq.meta (queue_name, is_partitioned, is_unlogged)
+    VALUES (queue_name, true, false)
+    ON CONFLICT DO NOTHING;
+    IF retention_interval IS NOT NULL THEN
+        INSERT INTO pgmq.queue_retention (queue_name, retention_interval)
+        VALUES (queue_name, retention_interval)
+        ON CONFLICT ON CONSTRAINT queue_retention_pkey
+        DO UPDATE SET retention_interval = EXCLUDED.retention_interval;
+    END IF;
+END;
+$$;
+
+-- Turns the archive of an existing queue into a partitioned table. The old
+-- archive is kept as a_<name>_old; its rows are not moved.
+-- leading_partition is accepted for compatibility and unused, as in pgmq.
+CREATE FUNCTION pgmq.convert_archive_partitioned(
+    table_name TEXT,
+    partition_interval TEXT DEFAULT '10000',
+    retention_interval TEXT DEFAULT '100000',
+    leading_partition INTEGER DEFAULT 10
+)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    atable TEXT;
+    acol TEXT;
+    kind "char";
+BEGIN
+    PERFORM pgmq.validate_queue_name(table_name);
+    PERFORM pgmq._ensure_pg_partman_installed();
+    atable := pgmq.format_table_name(table_name, 'a');
+    SELECT c.relkind INTO kind FROM pg_catalog.pg_class c
+     WHERE c.relname = atable AND c.relnamespace = 'pgmq'::regnamespace;
+    IF kind IS NULL THEN
+        RAISE NOTICE 'Table %s does not exists', atable;
+        RETURN;
+    END IF;
+    IF kind = 'p' THEN
+        RAISE NOTICE 'Table %s is already partitioned', atable;
+        RETURN;
+    END IF;
+    PERFORM pgmq.acquire_queue_lock(table_name);
+    acol := CASE WHEN pgmq._get_partition_col(partition_interval) = 'msg_id' THEN 'msg_id' ELSE 'archived_at' END;
+
+    EXECUTE pg_catalog.format('ALTER TABLE pgmq.%I RENAME TO %I', atable, atable OPERATOR(pg_catalog.||) '_old');
+    EXECUTE pg_catalog.format('ALTER INDEX pgmq.%I RENAME TO %I',
+                              'archived_at_idx_' OPERATOR(pg_catalog.||) table_name,
+                              'archived_at_idx_' OPERATOR(pg_catalog.||) table_name OPERATOR(pg_catalog.||) '_old');
+    IF acol = 'msg_id' THEN
+        EXECUTE pg_catalog.format('CREATE TABLE pgmq.%I (LIKE pgmq.%I INCLUDING ALL) PARTITION BY RANGE (msg_id)',
+                                  atable, atable OPERATOR(pg_catalog.||) '_old');
+    ELSE
+        EXECUTE pg_catalog.format(
+            'CREATE TABLE pgmq.%I (LIKE pgmq.%I INCLUDING DEFAULTS INCLUDING COMMENTS) PARTITION BY RANGE (archived_at)',
+            atable, atable OPERATOR(pg_catalog.||) '_old');
+    END IF;
+    EXECUTE pg_catalog.format('CREATE INDEX %I ON pgmq.%I (archived_at)',
+                              'archived_at_idx_' OPERATOR(pg_catalog.||) table_name, atable);
+    PERFORM pgmq._partman_create_parent('pgmq.' OPERATOR(pg_catalog.||) atable, acol,
+                                        partition_interval, 4, retention_interval, false);
+    EXECUTE pg_catalog.format('UPDATE %I.part_config SET infinite_time_partitions = true WHERE parent_table = $1',
+                              pgmq._get_pg_partman_schema())
+      USING 'pgmq.' OPERATOR(pg_catalog.||) atable;
+    PERFORM pgmq._add_default_partition_trigger(table_name, atable);
+END;
+$$;
+
+-- Moves rows out of the default partitions of a partitioned queue and its
+-- archive into proper partitions (made as needed), then lets pg_partman
+-- premake partitions again. Returns the number of rows moved.
+CREATE FUNCTION pgmq.repair_partitions(queue_name TEXT)
+RETURNS BIGINT
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    partman TEXT;
+    parent TEXT;
+    ctl TEXT;
+    moved BIGINT;
+    total BIGINT := 0;
+BEGIN
+    PERFORM pgmq.validate_queue_name(queue_name);
+    PERFORM pgmq._ensure_pg_partman_installed();
+    partman := pgmq._get_pg_partman_schema();
+    IF NOT EXISTS (SELECT 1 FROM pgmq.meta m WHERE m.queue_name = repair_partitions.queue_name AND m.is_partitioned) THEN
+        RAISE EXCEPTION 'queue "%" is not a partitioned queue', queue_name
+            USING ERRCODE = 'undefined_table';
+    END IF;
+    FOREACH parent IN ARRAY ARRAY[pgmq.format_table_name(queue_name, 'q'), pgmq.format_table_name(queue_name, 'a')] LOOP
+        parent := 'pgmq.' OPERATOR(pg_catalog.||) parent;
+        EXECUTE pg_catalog.format('SELECT control FROM %I.part_config WHERE parent_table = $1', partman)
+           INTO ctl USING parent;
+        CONTINUE WHEN ctl IS NULL;
+        LOOP
+            IF ctl = 'msg_id' THEN
+                EXECUTE pg_catalog.format('SELECT %I.partition_data_id(p_parent_table := $1, p_batch_count := 100, p_analyze := false)', partman)
+                   INTO moved USING parent;
+            ELSE
+                EXECUTE pg_catalog.format('SELECT %I.partition_data_time(p_parent_table := $1, p_batch_count := 100, p_analyze := false)', partman)
+                   INTO moved USING parent;
+            END IF;
+            EXIT WHEN COALESCE(moved, 0) = 0;
+            total := total OPERATOR(pg_catalog.+) moved;
+        END LOOP;
+        EXECUTE pg_catalog.format('SELECT %I.run_maintenance(p_parent_table := $1, p_analyze := false)', partman)
+          USING parent;
+    END LOOP;
+    RETURN total;
+END;
+$$;
+
+-- Drops partitions of a queue table that retention has passed and that
+-- hold no messages; keeps (and warns about) those that still do. Returns
+-- the number of partitions dropped.
+CREATE FUNCTION pgmq._retire_queue_partitions(queue_name TEXT)
+RETURNS INTEGER
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    partman TEXT := pgmq._get_pg_partman_schema();
+    qtable TEXT := pgmq.format_table_name(queue_name, 'q');
+    parent TEXT := 'pgmq.' OPERATOR(pg_catalog.||) qtable;
+    retention TEXT;
+    ctl TEXT;
+    part_interval TEXT;
+    child RECORD;
+    info RECORD;
+    id_boundary BIGINT;
+    time_boundary TIMESTAMPTZ;
+    expired BOOLEAN;
+    remaining BIGINT;
+    dropped INTEGER := 0;
+BEGIN
+    SELECT r.retention_interval INTO retention FROM pgmq.queue_retention r
+     WHERE r.queue_name = _retire_queue_partitions.queue_name;
+    IF retention IS NULL THEN
+        RETURN 0;
+    END IF;
+    EXECUTE pg_catalog.format('SELECT control, partition_interval FROM %I.part_config WHERE parent_table = $1', partman)
+       INTO ctl, part_interval USING parent;
+    IF ctl IS NULL THEN
+        RETURN 0;
+    END IF;
+    IF ctl = 'msg_id' THEN
+        -- As pg_partman: partitions wholly below (newest id - retention).
+        SELECT COALESCE(pg_catalog.pg_sequence_last_value(
+                   pg_catalog.pg_get_serial_sequence(parent, 'msg_id')::regclass), 0)
+               OPERATOR(pg_catalog.-) retention::BIGINT
+          INTO id_boundary;
+    ELSE
+        time_boundary := pg_catalog.now() OPERATOR(pg_catalog.-) retention::INTERVAL;
+    END IF;
+
+    FOR child IN EXECUTE pg_catalog.format('SELECT partition_schemaname AS s, partition_tablename AS t FROM %I.show_partitions($1, ''ASC'')', partman)
+                 USING parent LOOP
+        EXECUTE pg_catalog.format('SELECT * FROM %I.show_partition_info($1, $2, $3)', partman)
+           INTO info USING child.s OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) child.t, part_interval, parent;
+        IF ctl = 'msg_id' THEN
+            expired := info.child_end_id < id_boundary;
+        ELSE
+            expired := info.child_end_time <= time_boundary;
+        END IF;
+        EXIT WHEN NOT expired;
+        EXECUTE pg_catalog.format('SELECT count(*) FROM %I.%I', child.s, child.t) INTO remaining;
+        IF remaining = 0 THEN
+            EXECUTE pg_catalog.format('DROP TABLE %I.%I', child.s, child.t);
+            dropped := dropped OPERATOR(pg_catalog.+) 1;
+        ELSE
+            RAISE WARNING 'pgmq queue "%": partition %.% is past retention but still holds % messages; keeping it',
+                          queue_name, child.s, child.t, remaining
+                USING HINT = 'It is dropped once its messages are deleted or archived.';
+        END IF;
+    END LOOP;
+    RETURN dropped;
+END;
+$$;
+
+-- Maintenance of partitioned queues (one, or all): retires expired empty
+-- queue partitions, then has pg_partman premake partitions and apply the
+-- archive's retention. Run it periodically: pgmq's background worker does
+-- (pgmq.maintenance_databases), or pg_cron, or pg_partman_bgw for the
+-- pg_partman part only.
+CREATE FUNCTION pgmq.run_maintenance(queue_name TEXT DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    q RECORD;
+    partman TEXT;
+BEGIN
+    IF NOT pgmq._extension_exists('pg_partman') THEN
+        RETURN;
+    END IF;
+    partman := pgmq._get_pg_partman_schema();
+    FOR q IN SELECT m.queue_name FROM pgmq.meta m
+              WHERE m.is_partitioned
+                AND (run_maintenance.queue_name IS NULL OR m.queue_name = run_maintenance.queue_name)
+              ORDER BY m.queue_name LOOP
+        PERFORM pgmq._retire_queue_partitions(q.queue_name);
+        EXECUTE pg_catalog.format('SELECT %I.run_maintenance(p_parent_table := $1, p_analyze := false)', partman)
+          USING 'pgmq.' OPERATOR(pg_catalog.||) pgmq.format_table_name(q.queue_name, 'q');
+        EXECUTE pg_catalog.format('SELECT %I.run_maintenance(p_parent_table := $1, p_analyze := false)', partman)
+          USING 'pgmq.' OPERATOR(pg_catalog.||) pgmq.format_table_name(q.queue_name, 'a');
+    END LOOP;
+END;
 $$;
