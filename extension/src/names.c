@@ -63,6 +63,20 @@ pgmq_names_check(const char *name)
 				 errdetail("The name has %d characters but takes %zu bytes; a name may take at most %d bytes.",
 						   nchars, nbytes, PGMQ_MAX_NAME_LEN)));
 	}
+
+	/*
+	 * Tables are named after the lower-cased name, which can take more bytes
+	 * than the name itself (U+023A takes 2, its lower case U+2C65 takes 3).
+	 * Longer, the table names would be truncated and no longer found.
+	 */
+	nbytes = strlen(pgmq_names_table(name, "q")) - 2;
+	if (nbytes > PGMQ_MAX_NAME_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("queue name is too long, maximum length is %d characters",
+						PGMQ_MAX_NAME_LEN),
+				 errdetail("Lower-cased, the name takes %zu bytes; a name may take at most %d bytes.",
+						   nbytes, PGMQ_MAX_NAME_LEN)));
 }
 
 /*

@@ -42,6 +42,26 @@ SELECT pgmq.validate_queue_name(repeat('é', 23));
 SELECT pgmq.validate_queue_name(repeat('é', 24));
 \echo :LAST_ERROR_SQLSTATE
 SELECT pgmq.validate_queue_name(repeat('é', 48));
+-- ... and so must the lower-cased name the tables are named after: U+023A
+-- takes 2 bytes, its lower case U+2C65 takes 3.
+SELECT octet_length('Ⱥ') AS upper_bytes, octet_length(lower('Ⱥ')) AS lower_bytes;
+SELECT pgmq.validate_queue_name(repeat('Ⱥ', 15) || 'aa');
+SELECT pgmq.validate_queue_name(repeat('Ⱥ', 15) || 'aaa');
+\echo :LAST_ERROR_SQLSTATE
+SELECT pgmq.create(repeat('Ⱥ', 23));
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM pg_class WHERE relname LIKE '%ⱥ%';
+SELECT pgmq.send(repeat('Ⱥ', 23), '{}');
+\echo :LAST_ERROR_SQLSTATE
+-- The longest such name works end to end.
+SELECT pgmq.create(repeat('Ⱥ', 15) || 'aa');
+SELECT pgmq.send(repeat('Ⱥ', 15) || 'aa', '{"lower": "longer"}');
+SELECT msg_id, message FROM pgmq.read(repeat('Ⱥ', 15) || 'aa', 0, 1);
+SELECT relname, octet_length(relname) FROM pg_class
+ WHERE relnamespace = 'pgmq'::regnamespace
+   AND (relname LIKE '%ⱥaa%' OR relname = 'archived_at_idx_' || repeat('Ⱥ', 15) || 'aa')
+ ORDER BY relname COLLATE "C";
+SELECT pgmq.drop_queue(repeat('Ⱥ', 15) || 'aa');
 
 -- create applies the same rules.
 SELECT pgmq.create(repeat('b', 48));
