@@ -2,6 +2,8 @@
 \set ON_ERROR_STOP 1
 \pset footer off
 CREATE EXTENSION IF NOT EXISTS pgmq;
+CREATE SCHEMA IF NOT EXISTS partman;
+CREATE EXTENSION IF NOT EXISTS pg_partman SCHEMA partman;
 
 SELECT pgmq.drop_queue('demo') \gset
 SELECT pgmq.create('demo');
@@ -23,3 +25,10 @@ SELECT msg_id, message FROM pgmq.pop('demo');
 \echo '-- metrics'
 SELECT queue_name, queue_length, total_messages, queue_visible_length FROM pgmq.metrics('demo');
 SELECT msg_id, message, archived_at IS NOT NULL AS archived FROM pgmq.a_demo;
+
+\echo '-- a partitioned queue: 1000 messages per partition, pg_partman makes them ahead'
+SELECT pgmq.drop_queue('demo_partitioned') \gset
+SELECT pgmq.create_partitioned('demo_partitioned', '1000', '10000');
+SELECT count(*) AS sent FROM pgmq.send_batch('demo_partitioned', array_fill('{"hello": "world"}'::jsonb, ARRAY[1500]));
+SELECT pg_catalog.count(*) AS partitions FROM pg_inherits WHERE inhparent = 'pgmq.q_demo_partitioned'::regclass;
+SELECT queue_name, queue_length, default_partition_length FROM pgmq.metrics('demo_partitioned');

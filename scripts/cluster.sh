@@ -29,6 +29,9 @@ listen_addresses = 'localhost'
 port = $PORT
 unix_socket_directories = '$RUN_DIR'
 shared_preload_libraries = 'pgmq'
+# partitioned queues: partitions made ahead and retired by pgmq's worker
+pgmq.maintenance_databases = '$DB'
+pgmq.maintenance_interval = 60
 CONF
 	fi
 	if as_pg pg_ctl -D "$DATA_DIR" status >/dev/null 2>&1; then

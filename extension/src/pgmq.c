@@ -5,7 +5,8 @@
  *
  * Everything works when the module is loaded by the first call of one of
  * its functions. Loaded by shared_preload_libraries it also sets up the
- * shared memory that wakes long-polling readers at commit (wait.c).
+ * shared memory that wakes long-polling readers at commit (wait.c) and the
+ * maintenance workers of partitioned queues (maintenance.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -33,6 +34,7 @@ _PG_init(void)
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
 	pgmq_wait_init();
+	pgmq_maintenance_init();
 	MarkGUCPrefixReserved("pgmq");
 
 	pgmq_plans_init();

@@ -97,6 +97,9 @@ extern bool pgmq_wait_register(Oid relid);
 extern void pgmq_wait_unregister(void);
 extern void pgmq_wait_sleep(long timeout_ms);
 
+/* maintenance.c: background workers for partitioned queues */
+extern void pgmq_maintenance_init(void);
+
 /* settings (pgmq.c, wait.c) */
 extern int	pgmq_max_cached_queues;
 extern int	pgmq_max_waiters;
