@@ -1102,7 +1102,8 @@ $$;
 -- queue partitions, then has pg_partman premake partitions and apply the
 -- archive's retention. Run it periodically: pgmq's background worker does
 -- (pgmq.maintenance_databases), or pg_cron, or pg_partman_bgw for the
--- pg_partman part only.
+-- pg_partman part only. For all queues a failing queue is reported as a
+-- WARNING and the others proceed; for one named queue it is an error.
 CREATE FUNCTION pgmq.run_maintenance(queue_name TEXT DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql
@@ -1111,20 +1112,46 @@ AS $$
 DECLARE
     q RECORD;
     partman TEXT;
+    parent TEXT;
+    err TEXT;
+    failures INTEGER := 0;
 BEGIN
     IF NOT pgmq._extension_exists('pg_partman') THEN
         RETURN;
     END IF;
     partman := pgmq._get_pg_partman_schema();
+    -- Each step in a subtransaction of its own, so that one queue's
+    -- trouble (typically rows in a default partition) neither undoes nor
+    -- blocks the maintenance of the others. Failures are reported.
     FOR q IN SELECT m.queue_name FROM pgmq.meta m
               WHERE m.is_partitioned
                 AND (run_maintenance.queue_name IS NULL OR m.queue_name = run_maintenance.queue_name)
               ORDER BY m.queue_name LOOP
-        PERFORM pgmq._retire_queue_partitions(q.queue_name);
-        EXECUTE pg_catalog.format('SELECT %I.run_maintenance(p_parent_table := $1, p_analyze := false)', partman)
-          USING 'pgmq.' OPERATOR(pg_catalog.||) pgmq.format_table_name(q.queue_name, 'q');
-        EXECUTE pg_catalog.format('SELECT %I.run_maintenance(p_parent_table := $1, p_analyze := false)', partman)
-          USING 'pgmq.' OPERATOR(pg_catalog.||) pgmq.format_table_name(q.queue_name, 'a');
+        BEGIN
+            PERFORM pgmq._retire_queue_partitions(q.queue_name);
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS err = MESSAGE_TEXT;
+            RAISE WARNING 'pgmq queue "%": retiring partitions failed: %', q.queue_name, err;
+        END;
+        FOREACH parent IN ARRAY ARRAY[pgmq.format_table_name(q.queue_name, 'q'),
+                                      pgmq.format_table_name(q.queue_name, 'a')] LOOP
+            BEGIN
+                EXECUTE pg_catalog.format('SELECT %I.run_maintenance(p_parent_table := $1, p_analyze := false)', partman)
+                  USING 'pgmq.' OPERATOR(pg_catalog.||) parent;
+            EXCEPTION WHEN OTHERS THEN
+                GET STACKED DIAGNOSTICS err = MESSAGE_TEXT;
+                RAISE WARNING 'pgmq queue "%": pg_partman maintenance of pgmq.% failed: %', q.queue_name, parent, err
+                    USING HINT = pg_catalog.format('If rows sit in its default partition, run SELECT pgmq.repair_partitions(%L).',
+                                                   q.queue_name);
+                failures := failures OPERATOR(pg_catalog.+) 1;
+            END;
+        END LOOP;
     END LOOP;
+    IF failures > 0 AND run_maintenance.queue_name IS NOT NULL THEN
+        RAISE EXCEPTION 'pg_partman maintenance of queue "%" failed', run_maintenance.queue_name
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = pg_catalog.format('If rows sit in its default partition, run SELECT pgmq.repair_partitions(%L).',
+                                           run_maintenance.queue_name);
+    END IF;
 END;
 $$;
