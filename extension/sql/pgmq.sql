@@ -234,10 +234,9 @@ BEGIN
     EXECUTE pg_catalog.format('DROP TABLE IF EXISTS pgmq.%I', qtable);
     EXECUTE pg_catalog.format('DROP TABLE IF EXISTS pgmq.%I', atable);
     DELETE FROM pgmq.meta m WHERE m.queue_name = drop_queue.queue_name;
-
-    IF partitioned THEN
-        PERFORM pgmq._partman_forget(queue_name);
-    END IF;
+    -- Also for plain queues: convert_archive_partitioned may have
+    -- partitioned the archive.
+    PERFORM pgmq._partman_forget(queue_name);
     RETURN true;
 END;
 $$;
@@ -953,11 +952,11 @@ BEGIN
     SELECT c.relkind INTO kind FROM pg_catalog.pg_class c
      WHERE c.relname = atable AND c.relnamespace = 'pgmq'::regnamespace;
     IF kind IS NULL THEN
-        RAISE NOTICE 'Table %s does not exists', atable;
+        RAISE NOTICE 'Table % does not exist', atable;
         RETURN;
     END IF;
     IF kind = 'p' THEN
-        RAISE NOTICE 'Table %s is already partitioned', atable;
+        RAISE NOTICE 'Table % is already partitioned', atable;
         RETURN;
     END IF;
     PERFORM pgmq.acquire_queue_lock(table_name);
@@ -1131,7 +1130,8 @@ BEGIN
             PERFORM pgmq._retire_queue_partitions(q.queue_name);
         EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS err = MESSAGE_TEXT;
-            RAISE WARNING 'pgmq queue "%": retiring partitions failed: %', q.queue_name, err;
+            RAISE WARNING 'pgmq queue "%": retiring partitions failed: %', q.queue_name,
+                          pg_catalog.split_part(err, E'\n', 1);
         END;
         FOREACH parent IN ARRAY ARRAY[pgmq.format_table_name(q.queue_name, 'q'),
                                       pgmq.format_table_name(q.queue_name, 'a')] LOOP
@@ -1140,7 +1140,8 @@ BEGIN
                   USING 'pgmq.' OPERATOR(pg_catalog.||) parent;
             EXCEPTION WHEN OTHERS THEN
                 GET STACKED DIAGNOSTICS err = MESSAGE_TEXT;
-                RAISE WARNING 'pgmq queue "%": pg_partman maintenance of pgmq.% failed: %', q.queue_name, parent, err
+                RAISE WARNING 'pgmq queue "%": pg_partman maintenance of pgmq.% failed: %', q.queue_name, parent,
+                              pg_catalog.split_part(err, E'\n', 1)
                     USING HINT = pg_catalog.format('If rows sit in its default partition, run SELECT pgmq.repair_partitions(%L).',
                                                    q.queue_name);
                 failures := failures OPERATOR(pg_catalog.+) 1;
