@@ -2,7 +2,7 @@
 # Runs every test suite of pgmq against the installed extension and ends
 # with the line "N passed, N failed".
 #
-#   test.sh [suite...]     suites: regress isolation tap client (default: all)
+#   test.sh [suite...]     suites: build regress isolation tap client (default: all)
 #
 # Suites run in a scratch copy under /tmp owned by the PostgreSQL OS user,
 # each on a temporary server of its own (pg_regress --temp-instance, or the
@@ -11,7 +11,7 @@ set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(regress isolation tap client)
+[ ${#suites[@]} -gt 0 ] || suites=(build regress isolation tap client)
 
 WORK=$(mktemp -d /tmp/pgmq-test.XXXXXX)
 chmod 755 "$WORK"
@@ -67,6 +67,29 @@ run_pg_regress() { # suite driver inputfile-dir tests...
 	fi
 	if ! grep -qE '\.\.\. (ok|FAILED|failed)' "$out/run.log"; then
 		record "$suite/(driver)" fail
+	fi
+}
+
+# Checks on the built library: only pgmq_*, pg_finfo_*, Pg_magic_func and
+# _PG_init are exported, and the installed install script matches the
+# control file's version.
+suite_build() {
+	local so=$REPO_ROOT/extension/pgmq.so extra version
+	echo "== build"
+	extra=$(nm -D --defined-only "$so" | awk '{print $3}' |
+		grep -v -E '^(pgmq_|pg_finfo_|Pg_magic_func$|_PG_init$)')
+	if [ -z "$extra" ]; then
+		record build/exported-symbols ok
+	else
+		echo "unexpected exported symbols: $extra"
+		record build/exported-symbols fail
+	fi
+	version=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$REPO_ROOT/extension/pgmq.control")
+	if [ -f "$("$PG_CONFIG" --sharedir)/extension/pgmq--$version.sql" ]; then
+		record build/install-script-version ok
+	else
+		echo "no installed pgmq--$version.sql"
+		record build/install-script-version fail
 	fi
 }
 
