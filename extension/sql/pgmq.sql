@@ -253,8 +253,8 @@ BEGIN
 END;
 $$;
 
--- Removes the pg_partman configuration rows of a dropped partitioned queue,
--- wherever pg_partman is installed.
+-- Removes the pg_partman configuration rows and template tables of a
+-- dropped queue, wherever pg_partman is installed.
 CREATE FUNCTION pgmq._partman_forget(queue_name TEXT)
 RETURNS void
 LANGUAGE plpgsql
@@ -272,6 +272,11 @@ BEGIN
     EXECUTE pg_catalog.format('DELETE FROM %I.part_config WHERE parent_table = ANY ($1)', partman_schema)
       USING ARRAY[pg_catalog.format('pgmq.%I', pgmq.format_table_name(queue_name, 'q')),
                   pg_catalog.format('pgmq.%I', pgmq.format_table_name(queue_name, 'a'))];
+    -- pg_partman's template tables for the two parents.
+    EXECUTE pg_catalog.format('DROP TABLE IF EXISTS %I.%I, %I.%I', partman_schema,
+                              'template_pgmq_' OPERATOR(pg_catalog.||) pgmq.format_table_name(queue_name, 'q'),
+                              partman_schema,
+                              'template_pgmq_' OPERATOR(pg_catalog.||) pgmq.format_table_name(queue_name, 'a'));
 END;
 $$;
 
@@ -747,6 +752,21 @@ AS $$
                 THEN 'msg_id' ELSE 'enqueued_at' END;
 $$;
 
+-- pg_partman keeps tables as unquoted schema.table text, so partitioned
+-- queues need plain names.
+CREATE FUNCTION pgmq._check_partman_name(queue_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF pg_catalog.lower(queue_name) OPERATOR(pg_catalog.!~) '^[a-z0-9_]+$' THEN
+        RAISE EXCEPTION 'partitioned queue names may only contain letters, digits and underscores, got "%"', queue_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END;
+$$;
+
 -- Sets up pg_partman for one parent table, unless it already is.
 CREATE FUNCTION pgmq._partman_create_parent(parent TEXT, control TEXT, partition_interval TEXT,
                                             premake INTEGER, retention TEXT, keep_index BOOLEAN)
@@ -770,9 +790,12 @@ BEGIN
       USING parent, control, partition_interval,
             CASE WHEN pgmq._get_pg_partman_major_version() >= 5 THEN 'range' ELSE 'native' END,
             premake;
+    -- infinite_time_partitions: a drained queue still gets partitions
+    -- made ahead (pg_partman otherwise waits for new rows).
     EXECUTE pg_catalog.format(
         'UPDATE %I.part_config SET retention = $2, retention_keep_table = false,'
-        ' retention_keep_index = $3, automatic_maintenance = ''on'' WHERE parent_table = $1', partman)
+        ' retention_keep_index = $3, automatic_maintenance = ''on'', infinite_time_partitions = true'
+        ' WHERE parent_table = $1', partman)
       USING parent, retention, keep_index;
 END;
 $$;
@@ -849,11 +872,7 @@ BEGIN
     END IF;
     qtable := pgmq.format_table_name(queue_name, 'q');
     atable := pgmq.format_table_name(queue_name, 'a');
-    -- pg_partman keeps tables as unquoted schema.table text.
-    IF qtable OPERATOR(pg_catalog.!~) '^[a-z0-9_]+$' THEN
-        RAISE EXCEPTION 'partitioned queue names may only contain letters, digits and underscores, got "%"', queue_name
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM pgmq._check_partman_name(queue_name);
     qcol := pgmq._get_partition_col(partition_interval);
     acol := CASE WHEN qcol = 'msg_id' THEN 'msg_id' ELSE 'archived_at' END;
     IF qcol = 'msg_id' AND partition_interval::NUMERIC < 1 THEN
@@ -920,10 +939,10 @@ BEGIN
     VALUES (queue_name, true, false)
     ON CONFLICT DO NOTHING;
     IF retention_interval IS NOT NULL THEN
+        -- Like the pg_partman configuration, kept as first created.
         INSERT INTO pgmq.queue_retention (queue_name, retention_interval)
         VALUES (queue_name, retention_interval)
-        ON CONFLICT ON CONSTRAINT queue_retention_pkey
-        DO UPDATE SET retention_interval = EXCLUDED.retention_interval;
+        ON CONFLICT ON CONSTRAINT queue_retention_pkey DO NOTHING;
     END IF;
 END;
 $$;
@@ -948,6 +967,7 @@ DECLARE
 BEGIN
     PERFORM pgmq.validate_queue_name(table_name);
     PERFORM pgmq._ensure_pg_partman_installed();
+    PERFORM pgmq._check_partman_name(table_name);
     atable := pgmq.format_table_name(table_name, 'a');
     SELECT c.relkind INTO kind FROM pg_catalog.pg_class c
      WHERE c.relname = atable AND c.relnamespace = 'pgmq'::regnamespace;
@@ -967,8 +987,9 @@ BEGIN
                               'archived_at_idx_' OPERATOR(pg_catalog.||) table_name,
                               'archived_at_idx_' OPERATOR(pg_catalog.||) table_name OPERATOR(pg_catalog.||) '_old');
     IF acol = 'msg_id' THEN
-        EXECUTE pg_catalog.format('CREATE TABLE pgmq.%I (LIKE pgmq.%I INCLUDING ALL) PARTITION BY RANGE (msg_id)',
-                                  atable, atable OPERATOR(pg_catalog.||) '_old');
+        EXECUTE pg_catalog.format(
+            'CREATE TABLE pgmq.%I (LIKE pgmq.%I INCLUDING ALL EXCLUDING INDEXES) PARTITION BY RANGE (msg_id)',
+            atable, atable OPERATOR(pg_catalog.||) '_old');
     ELSE
         EXECUTE pg_catalog.format(
             'CREATE TABLE pgmq.%I (LIKE pgmq.%I INCLUDING DEFAULTS INCLUDING COMMENTS) PARTITION BY RANGE (archived_at)',
@@ -1097,14 +1118,50 @@ BEGIN
 END;
 $$;
 
--- Maintenance of partitioned queues (one, or all): retires expired empty
--- queue partitions, then has pg_partman premake partitions and apply the
--- archive's retention. Run it periodically: pgmq's background worker does
--- (pgmq.maintenance_databases), or pg_cron, or pg_partman_bgw for the
--- pg_partman part only. For all queues a failing queue is reported as a
--- WARNING and the others proceed; for one named queue it is an error.
-CREATE FUNCTION pgmq.run_maintenance(queue_name TEXT DEFAULT NULL)
+-- Makes sure partitions of an id-partitioned queue table exist from the
+-- next msg_id to premake partitions beyond it. pg_partman premakes from the
+-- highest msg_id in the table, so a queue that consumers have drained
+-- would get none and its next burst would spill into the default partition.
+CREATE FUNCTION pgmq._premake_from_sequence(queue_name TEXT)
 RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    partman TEXT := pgmq._get_pg_partman_schema();
+    parent TEXT := 'pgmq.' OPERATOR(pg_catalog.||) pgmq.format_table_name(queue_name, 'q');
+    ctl TEXT;
+    interval_text TEXT;
+    part_interval BIGINT;
+    ahead INTEGER;
+    next_id BIGINT;
+BEGIN
+    EXECUTE pg_catalog.format('SELECT control, partition_interval, premake FROM %I.part_config WHERE parent_table = $1', partman)
+       INTO ctl, interval_text, ahead USING parent;
+    IF ctl IS DISTINCT FROM 'msg_id' THEN
+        RETURN;    -- time partitions: infinite_time_partitions does it
+    END IF;
+    part_interval := interval_text::BIGINT;
+    next_id := COALESCE(pg_catalog.pg_sequence_last_value(
+                   pg_catalog.pg_get_serial_sequence(parent, 'msg_id')::regclass), 0) OPERATOR(pg_catalog.+) 1;
+    EXECUTE pg_catalog.format('SELECT %I.create_partition_id(p_parent_table := $1, p_partition_ids := $2)', partman)
+      USING parent, ARRAY(SELECT g FROM pg_catalog.generate_series(
+                              (next_id OPERATOR(pg_catalog./) part_interval) OPERATOR(pg_catalog.*) part_interval,
+                              (next_id OPERATOR(pg_catalog./) part_interval OPERATOR(pg_catalog.+) ahead) OPERATOR(pg_catalog.*) part_interval,
+                              part_interval) g);
+END;
+$$;
+
+-- Maintenance of partitioned queues (one, or all): retires expired empty
+-- queue partitions, makes partitions ahead (of the newest msg_id issued,
+-- even when the queue is drained), and has pg_partman apply the archive's
+-- retention. Each step of each queue runs in a subtransaction of its own,
+-- so one queue's trouble (typically rows in a default partition) neither
+-- undoes nor blocks the rest; failures are WARNINGs. Returns the number
+-- of failed steps. Run it periodically: pgmq's background worker does
+-- (pgmq.maintenance_databases), or cron / pg_cron.
+CREATE FUNCTION pgmq.run_maintenance(queue_name TEXT DEFAULT NULL)
+RETURNS INTEGER
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1115,23 +1172,31 @@ DECLARE
     err TEXT;
     failures INTEGER := 0;
 BEGIN
-    IF NOT pgmq._extension_exists('pg_partman') THEN
-        RETURN;
+    IF run_maintenance.queue_name IS NOT NULL THEN
+        PERFORM pgmq._ensure_pg_partman_installed();
+        IF NOT EXISTS (SELECT 1 FROM pgmq.meta m
+                        WHERE m.queue_name = run_maintenance.queue_name AND m.is_partitioned) THEN
+            RAISE EXCEPTION 'queue "%" is not a partitioned queue', run_maintenance.queue_name
+                USING ERRCODE = 'undefined_table';
+        END IF;
+    ELSIF NOT pgmq._extension_exists('pg_partman') THEN
+        RETURN 0;
     END IF;
     partman := pgmq._get_pg_partman_schema();
-    -- Each step in a subtransaction of its own, so that one queue's
-    -- trouble (typically rows in a default partition) neither undoes nor
-    -- blocks the maintenance of the others. Failures are reported.
     FOR q IN SELECT m.queue_name FROM pgmq.meta m
               WHERE m.is_partitioned
                 AND (run_maintenance.queue_name IS NULL OR m.queue_name = run_maintenance.queue_name)
               ORDER BY m.queue_name LOOP
         BEGIN
             PERFORM pgmq._retire_queue_partitions(q.queue_name);
+            PERFORM pgmq._premake_from_sequence(q.queue_name);
         EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS err = MESSAGE_TEXT;
-            RAISE WARNING 'pgmq queue "%": retiring partitions failed: %', q.queue_name,
-                          pg_catalog.split_part(err, E'\n', 1);
+            RAISE WARNING 'pgmq queue "%": partition upkeep failed: %', q.queue_name,
+                          pg_catalog.split_part(err, E'\n', 1)
+                USING HINT = pg_catalog.format('If rows sit in its default partition, run SELECT pgmq.repair_partitions(%L).',
+                                               q.queue_name);
+            failures := failures OPERATOR(pg_catalog.+) 1;
         END;
         FOREACH parent IN ARRAY ARRAY[pgmq.format_table_name(q.queue_name, 'q'),
                                       pgmq.format_table_name(q.queue_name, 'a')] LOOP
@@ -1148,11 +1213,6 @@ BEGIN
             END;
         END LOOP;
     END LOOP;
-    IF failures > 0 AND run_maintenance.queue_name IS NOT NULL THEN
-        RAISE EXCEPTION 'pg_partman maintenance of queue "%" failed', run_maintenance.queue_name
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = pg_catalog.format('If rows sit in its default partition, run SELECT pgmq.repair_partitions(%L).',
-                                           run_maintenance.queue_name);
-    END IF;
+    RETURN failures;
 END;
 $$;

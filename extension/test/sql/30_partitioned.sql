@@ -58,14 +58,24 @@ SELECT queue_name, queue_length, total_messages, queue_visible_length, default_p
 SELECT count(*) FROM pgmq.send_batch('pq_id', array_fill('{}'::jsonb, ARRAY[40]));
 SELECT default_partition_length FROM pgmq.metrics('pq_id');
 SELECT count(*) FROM pgmq.q_pq_id_default;
-SELECT pgmq.run_maintenance('pq_id');
-\echo :LAST_ERROR_SQLSTATE
+SELECT pgmq.run_maintenance('pq_id') AS failed_steps;
 SELECT pgmq.repair_partitions('pq_id');
 SELECT default_partition_length FROM pgmq.metrics('pq_id');
 SELECT pgmq.run_maintenance('pq_id');
 SELECT count(*) AS messages, min(msg_id), max(msg_id) FROM pgmq.q_pq_id;
 SELECT pgmq.purge_queue('pq_id');
 SELECT queue_length FROM pgmq.metrics('pq_id');
+
+-- a drained queue still gets partitions made ahead of the next msg_id
+-- (pg_partman alone premakes from the highest msg_id in the table)
+SELECT pgmq.create_partitioned('pq_drain', '10', '100', 2);
+SELECT count(*) FROM pgmq.send_batch('pq_drain', array_fill('{}'::jsonb, ARRAY[25]));
+SELECT count(*) FROM pgmq.delete('pq_drain', ARRAY(SELECT generate_series(1, 25))::bigint[]);
+SELECT pgmq.run_maintenance('pq_drain');
+SELECT count(*) FROM pgmq.send_batch('pq_drain', array_fill('{}'::jsonb, ARRAY[20]));
+SELECT default_partition_length FROM pgmq.metrics('pq_drain');
+SELECT pgmq.drop_queue('pq_drain');
+SELECT count(*) AS templates_left FROM pg_class WHERE relname LIKE 'template_pgmq_%pq_drain';
 
 -- by time: one day per partition, archive by archived_at
 SELECT pgmq.create_partitioned('pq_time', '1 day', '7 days');
@@ -97,6 +107,8 @@ SELECT pgmq.create('pq_plain');
 SELECT pgmq.create_partitioned('pq_plain');
 \echo :LAST_ERROR_SQLSTATE
 SELECT pgmq.repair_partitions('pq_plain');
+\echo :LAST_ERROR_SQLSTATE
+SELECT pgmq.run_maintenance('pq_plain');
 \echo :LAST_ERROR_SQLSTATE
 SELECT pgmq.create_partitioned(repeat('x', 48));
 \echo :LAST_ERROR_SQLSTATE
