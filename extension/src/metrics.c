@@ -99,6 +99,7 @@ pgmq_metrics(PG_FUNCTION_ARGS)
 	TupleDesc	desc;
 	PgmqQueue  *queue;
 	HeapTuple	result;
+	MemoryContext callcxt = CurrentMemoryContext;
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "pgmq: metrics must return a composite type");
@@ -106,7 +107,8 @@ pgmq_metrics(PG_FUNCTION_ARGS)
 
 	queue = pgmq_queue_open(name, AccessShareLock);
 	SPI_connect();
-	queue_metrics(queue, name, values, nulls, CurrentMemoryContext);
+	/* Not CurrentMemoryContext: SPI_finish frees SPI's, before the tuple is formed. */
+	queue_metrics(queue, name, values, nulls, callcxt);
 	SPI_finish();
 	pgmq_queue_close(queue);
 	result = heap_form_tuple(desc, values, nulls);
