@@ -44,6 +44,8 @@ test-build: deps
 	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) clean
 	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) PG_CFLAGS="$(STRICT_CFLAGS)"
 	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) install
+	@# Leave no assertion-enabled objects for a later plain `make install`.
+	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) clean >/dev/null
 
 test: test-build
 	@scripts/test.sh $(SUITES)

@@ -74,7 +74,8 @@ run_pg_regress() { # suite driver inputfile-dir tests...
 # _PG_init are exported, and the installed install script matches the
 # control file's version.
 suite_build() {
-	local so=$REPO_ROOT/extension/pgmq.so extra version
+	local so extra version
+	so=$("$PG_CONFIG" --pkglibdir)/pgmq.so
 	echo "== build"
 	extra=$(nm -D --defined-only "$so" | awk '{print $3}' |
 		grep -v -E '^(pgmq_|pg_finfo_|Pg_magic_func$|_PG_init$)')

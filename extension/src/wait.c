@@ -23,7 +23,9 @@
  *
  * Locking: PgmqWaitState->lock guards the waiters array. Readers take it
  * exclusively to register and unregister; committers take it shared to
- * scan. SetLatch is safe under it.
+ * scan. SetLatch is safe under it. nwaiting, the number of registered
+ * readers, is an atomic read without the lock so that commits skip the
+ * scan when nobody waits (the common case).
  *
  *-------------------------------------------------------------------------
  */
@@ -32,6 +34,7 @@
 #include "access/xact.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "port/atomics.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
@@ -55,6 +58,7 @@ typedef struct PgmqWaitState
 {
 	LWLock	   *lock;
 	int			nslots;
+	pg_atomic_uint32 nwaiting;	/* slots in use; lets committers skip the scan */
 	PgmqWaiter	waiters[FLEXIBLE_ARRAY_MEMBER];
 } PgmqWaitState;
 
@@ -107,6 +111,7 @@ wait_shmem_startup(void)
 	{
 		wait_state->lock = &(GetNamedLWLockTranche("pgmq"))->lock;
 		wait_state->nslots = pgmq_max_waiters;
+		pg_atomic_init_u32(&wait_state->nwaiting, 0);
 		for (int i = 0; i < pgmq_max_waiters; i++)
 			wait_state->waiters[i].relid = InvalidOid;
 	}
@@ -121,6 +126,17 @@ wake_readers(List *relids)
 
 	if (wait_state == NULL || relids == NIL)
 		return;
+
+	/*
+	 * Nobody waits: skip the lock and the scan. Safe without the lock: our
+	 * commit is visible before this read (barrier), and a reader counts
+	 * itself before taking its snapshot, so either we see its count or it
+	 * sees our commit.
+	 */
+	pg_memory_barrier();
+	if (pg_atomic_read_u32(&wait_state->nwaiting) == 0)
+		return;
+
 	LWLockAcquire(wait_state->lock, LW_SHARED);
 	for (int i = 0; i < wait_state->nslots; i++)
 	{
@@ -148,6 +164,7 @@ release_slot(void)
 		return;
 	LWLockAcquire(wait_state->lock, LW_EXCLUSIVE);
 	wait_state->waiters[my_slot].relid = InvalidOid;
+	pg_atomic_fetch_sub_u32(&wait_state->nwaiting, 1);
 	LWLockRelease(wait_state->lock);
 	my_slot = -1;
 }
@@ -289,6 +306,8 @@ pgmq_wait_register(Oid relid)
 			w->pgprocno = MyProc->pgprocno;
 			w->relid = relid;
 			my_slot = i;
+			/* A full barrier: counted before the caller's first snapshot. */
+			pg_atomic_fetch_add_u32(&wait_state->nwaiting, 1);
 			break;
 		}
 	}
