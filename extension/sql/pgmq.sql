@@ -1216,3 +1216,308 @@ BEGIN
     RETURN failures;
 END;
 $$;
+
+---------------------------------------------------------------------------
+-- FIFO message groups (src/fifo.c)
+--
+-- A message's group is its x-pgmq-group header; missing or JSON null is
+-- the group '_default_fifo_group'. A group waits while its oldest message
+-- is in flight. Without a fifo index grouped reads scan the whole queue;
+-- with it their cost follows the number of groups, not of messages.
+---------------------------------------------------------------------------
+
+-- Fills the batch from the group with the oldest head first, as many of
+-- its visible messages as fit, then from the next group (SQS FIFO style).
+-- Rows come back in msg_id order.
+CREATE FUNCTION pgmq.read_grouped(queue_name TEXT, vt INTEGER, qty INTEGER)
+RETURNS SETOF pgmq.message_record
+AS 'MODULE_PATHNAME', 'pgmq_read_grouped'
+LANGUAGE C;
+
+CREATE FUNCTION pgmq.read_grouped_with_poll(
+    queue_name TEXT,
+    vt INTEGER,
+    qty INTEGER,
+    max_poll_seconds INTEGER DEFAULT 5,
+    poll_interval_ms INTEGER DEFAULT 100
+)
+RETURNS SETOF pgmq.message_record
+AS 'MODULE_PATHNAME', 'pgmq_read_grouped_with_poll'
+LANGUAGE C;
+
+-- Layered round-robin: the first message of every available group (oldest
+-- head first), then the second of each, and so on. Rows come back in that
+-- order of selection.
+CREATE FUNCTION pgmq.read_grouped_rr(queue_name TEXT, vt INTEGER, qty INTEGER)
+RETURNS SETOF pgmq.message_record
+AS 'MODULE_PATHNAME', 'pgmq_read_grouped_rr'
+LANGUAGE C;
+
+CREATE FUNCTION pgmq.read_grouped_rr_with_poll(
+    queue_name TEXT,
+    vt INTEGER,
+    qty INTEGER,
+    max_poll_seconds INTEGER DEFAULT 5,
+    poll_interval_ms INTEGER DEFAULT 100
+)
+RETURNS SETOF pgmq.message_record
+AS 'MODULE_PATHNAME', 'pgmq_read_grouped_rr_with_poll'
+LANGUAGE C;
+
+-- The head of up to qty available groups, one message per group, oldest
+-- first. Rows come back in msg_id order.
+CREATE FUNCTION pgmq.read_grouped_head(queue_name TEXT, vt INTEGER, qty INTEGER)
+RETURNS SETOF pgmq.message_record
+AS 'MODULE_PATHNAME', 'pgmq_read_grouped_head'
+LANGUAGE C;
+
+CREATE FUNCTION pgmq.read_grouped_head_with_poll(
+    queue_name TEXT,
+    vt INTEGER,
+    qty INTEGER,
+    max_poll_seconds INTEGER DEFAULT 5,
+    poll_interval_ms INTEGER DEFAULT 100
+)
+RETURNS SETOF pgmq.message_record
+AS 'MODULE_PATHNAME', 'pgmq_read_grouped_head_with_poll'
+LANGUAGE C;
+
+-- Creates q_<name>_fifo_idx, a btree on (group, msg_id) that grouped reads
+-- walk group by group. pgmq 1.13 made a GIN index on headers under this
+-- name, which no grouped read can use; such an index is replaced.
+CREATE FUNCTION pgmq._create_fifo_index_if_not_exists(queue_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    qtable TEXT;
+    idx TEXT;
+    am NAME;
+BEGIN
+    PERFORM pgmq.validate_queue_name(queue_name);
+    qtable := pgmq.format_table_name(queue_name, 'q');
+    idx := qtable OPERATOR(pg_catalog.||) '_fifo_idx';
+    IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', qtable)) IS NULL THEN
+        RAISE EXCEPTION 'queue "%" does not exist', queue_name
+            USING ERRCODE = 'undefined_table',
+                  HINT = pg_catalog.format('Create the queue first with pgmq.create(%L).', queue_name);
+    END IF;
+    SELECT a.amname INTO am
+      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_am a ON a.oid = c.relam
+     WHERE c.oid = pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', idx));
+    IF am IS NOT NULL AND am <> 'btree' THEN
+        RAISE NOTICE 'replacing the % index pgmq.% with a btree index that grouped reads can use', am, idx;
+        EXECUTE pg_catalog.format('DROP INDEX pgmq.%I', idx);
+    END IF;
+    -- The expression must stay identical to FIFO_KEY in src/plans.c.
+    EXECUTE pg_catalog.format(
+        $ddl$CREATE INDEX IF NOT EXISTS %I ON pgmq.%I
+             ((COALESCE(headers ->> 'x-pgmq-group'::text, '_default_fifo_group'::text)), msg_id)$ddl$,
+        idx, qtable);
+END;
+$$;
+
+CREATE FUNCTION pgmq.create_fifo_index(queue_name TEXT)
+RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT pgmq._create_fifo_index_if_not_exists(queue_name); $$;
+
+CREATE FUNCTION pgmq.create_fifo_indexes_all()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    q RECORD;
+BEGIN
+    FOR q IN SELECT m.queue_name FROM pgmq.meta m ORDER BY m.queue_name LOOP
+        PERFORM pgmq.create_fifo_index(q.queue_name);
+    END LOOP;
+END;
+$$;
+
+---------------------------------------------------------------------------
+-- Topic routing (src/topic.c)
+--
+-- bind_topic binds an AMQP-style pattern to a queue; send_topic sends to
+-- every queue with a matching binding, once per queue. In a pattern '*'
+-- is one dot-free word and '#' any run of characters, dots included.
+---------------------------------------------------------------------------
+
+CREATE TABLE pgmq.topic_bindings (
+    pattern TEXT NOT NULL,
+    queue_name TEXT NOT NULL
+        CONSTRAINT topic_bindings_meta_queue_name_fk
+        REFERENCES pgmq.meta (queue_name) ON DELETE CASCADE,
+    bound_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+    -- The pattern as an anchored regular expression (test_routing uses it).
+    compiled_regex TEXT GENERATED ALWAYS AS (
+        '^' || replace(replace(regexp_replace(pattern, '([.+?{}()|\[\]\\^$])', '\\\1', 'g'),
+                               '*', '[^.]+'),
+                       '#', '.*') || '$'
+    ) STORED,
+    CONSTRAINT topic_bindings_unique_pattern_queue UNIQUE (pattern, queue_name)
+);
+CREATE INDEX idx_topic_bindings_covering
+    ON pgmq.topic_bindings (pattern) INCLUDE (queue_name, compiled_regex);
+SELECT pg_catalog.pg_extension_config_dump('pgmq.topic_bindings', '');
+GRANT SELECT ON pgmq.topic_bindings TO pg_monitor;
+
+-- Raise 22004/22023 with pgmq's messages unless the text is a valid routing
+-- key (words of letters, digits, '_' and '-' joined by single dots, at most
+-- 255 characters) or pattern (the same, plus '*' and '#' not side by side).
+CREATE FUNCTION pgmq.validate_routing_key(routing_key TEXT)
+RETURNS BOOLEAN
+AS 'MODULE_PATHNAME', 'pgmq_validate_routing_key'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION pgmq.validate_topic_pattern(pattern TEXT)
+RETURNS BOOLEAN
+AS 'MODULE_PATHNAME', 'pgmq_validate_topic_pattern'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- Whether routing_key matches pattern, as send_topic decides it.
+CREATE FUNCTION pgmq._topic_matches(routing_key TEXT, pattern TEXT)
+RETURNS BOOLEAN
+AS 'MODULE_PATHNAME', 'pgmq_topic_matches'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- Binds pattern to a queue; binding it again does nothing.
+CREATE FUNCTION pgmq.bind_topic(pattern TEXT, queue_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM pgmq.validate_topic_pattern(pattern);
+    IF queue_name IS NULL OR queue_name = '' THEN
+        RAISE EXCEPTION 'queue_name cannot be NULL or empty'
+            USING ERRCODE = CASE WHEN queue_name IS NULL THEN 'null_value_not_allowed'
+                                 ELSE 'invalid_parameter_value' END;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pgmq.meta m WHERE m.queue_name = bind_topic.queue_name) THEN
+        RAISE EXCEPTION 'Queue "%" does not exist. Create the queue first using pgmq.create()', queue_name
+            USING ERRCODE = 'undefined_table';
+    END IF;
+    INSERT INTO pgmq.topic_bindings (pattern, queue_name)
+    VALUES (pattern, queue_name)
+    ON CONFLICT ON CONSTRAINT topic_bindings_unique_pattern_queue DO NOTHING;
+END;
+$$;
+
+-- Removes a binding; true if there was one.
+CREATE FUNCTION pgmq.unbind_topic(pattern TEXT, queue_name TEXT)
+RETURNS BOOLEAN
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    removed INTEGER;
+BEGIN
+    IF pattern IS NULL OR pattern = '' THEN
+        RAISE EXCEPTION 'pattern cannot be NULL or empty'
+            USING ERRCODE = CASE WHEN pattern IS NULL THEN 'null_value_not_allowed'
+                                 ELSE 'invalid_parameter_value' END;
+    END IF;
+    IF queue_name IS NULL OR queue_name = '' THEN
+        RAISE EXCEPTION 'queue_name cannot be NULL or empty'
+            USING ERRCODE = CASE WHEN queue_name IS NULL THEN 'null_value_not_allowed'
+                                 ELSE 'invalid_parameter_value' END;
+    END IF;
+    DELETE FROM pgmq.topic_bindings b
+     WHERE b.pattern = unbind_topic.pattern AND b.queue_name = unbind_topic.queue_name;
+    GET DIAGNOSTICS removed = ROW_COUNT;
+    RETURN removed > 0;
+END;
+$$;
+
+-- Dry run: the bindings a message with this routing key would follow.
+CREATE FUNCTION pgmq.test_routing(routing_key TEXT)
+RETURNS TABLE (pattern TEXT, queue_name TEXT, compiled_regex TEXT)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM pgmq.validate_routing_key(routing_key);
+    RETURN QUERY
+        SELECT b.pattern, b.queue_name, b.compiled_regex
+          FROM pgmq.topic_bindings b
+         WHERE test_routing.routing_key OPERATOR(pg_catalog.~) b.compiled_regex
+         ORDER BY b.pattern, b.queue_name;
+END;
+$$;
+
+CREATE FUNCTION pgmq.list_topic_bindings()
+RETURNS TABLE (pattern TEXT, queue_name TEXT, bound_at TIMESTAMP WITH TIME ZONE, compiled_regex TEXT)
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT b.pattern, b.queue_name, b.bound_at, b.compiled_regex
+      FROM pgmq.topic_bindings b
+     ORDER BY b.bound_at DESC, b.pattern, b.queue_name;
+$$;
+
+CREATE FUNCTION pgmq.list_topic_bindings(queue_name TEXT)
+RETURNS TABLE (pattern TEXT, queue_name TEXT, bound_at TIMESTAMP WITH TIME ZONE, compiled_regex TEXT)
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT b.pattern, b.queue_name, b.bound_at, b.compiled_regex
+      FROM pgmq.topic_bindings b
+     WHERE b.queue_name = list_topic_bindings.queue_name
+     ORDER BY b.bound_at DESC, b.pattern;
+$$;
+
+-- Sends msg to every queue bound by a pattern that routing_key matches,
+-- once per queue, queues in name order; returns how many queues got it.
+CREATE FUNCTION pgmq.send_topic(routing_key TEXT, msg JSONB)
+RETURNS INTEGER
+AS 'MODULE_PATHNAME', 'pgmq_send_topic'
+LANGUAGE C;
+
+CREATE FUNCTION pgmq.send_topic(routing_key TEXT, msg JSONB, delay INTEGER)
+RETURNS INTEGER
+AS 'MODULE_PATHNAME', 'pgmq_send_topic'
+LANGUAGE C;
+
+CREATE FUNCTION pgmq.send_topic(routing_key TEXT, msg JSONB, headers JSONB, delay INTEGER)
+RETURNS INTEGER
+AS 'MODULE_PATHNAME', 'pgmq_send_topic'
+LANGUAGE C;
+
+-- send_batch to every matching queue: (queue_name, msg_id) rows, queue by
+-- queue in name order, ids in the order of msgs.
+CREATE FUNCTION pgmq.send_batch_topic(routing_key TEXT, msgs JSONB[])
+RETURNS TABLE (queue_name TEXT, msg_id BIGINT)
+AS 'MODULE_PATHNAME', 'pgmq_send_batch_topic'
+LANGUAGE C;
+
+CREATE FUNCTION pgmq.send_batch_topic(routing_key TEXT, msgs JSONB[], headers JSONB[])
+RETURNS TABLE (queue_name TEXT, msg_id BIGINT)
+AS 'MODULE_PATHNAME', 'pgmq_send_batch_topic'
+LANGUAGE C;
+
+CREATE FUNCTION pgmq.send_batch_topic(routing_key TEXT, msgs JSONB[], delay INTEGER)
+RETURNS TABLE (queue_name TEXT, msg_id BIGINT)
+AS 'MODULE_PATHNAME', 'pgmq_send_batch_topic_delay'
+LANGUAGE C;
+
+CREATE FUNCTION pgmq.send_batch_topic(routing_key TEXT, msgs JSONB[], headers JSONB[], delay INTEGER)
+RETURNS TABLE (queue_name TEXT, msg_id BIGINT)
+AS 'MODULE_PATHNAME', 'pgmq_send_batch_topic_delay'
+LANGUAGE C;
+
+CREATE FUNCTION pgmq.send_batch_topic(routing_key TEXT, msgs JSONB[], delay TIMESTAMP WITH TIME ZONE)
+RETURNS TABLE (queue_name TEXT, msg_id BIGINT)
+AS 'MODULE_PATHNAME', 'pgmq_send_batch_topic_at'
+LANGUAGE C;
+
+CREATE FUNCTION pgmq.send_batch_topic(routing_key TEXT, msgs JSONB[], headers JSONB[], delay TIMESTAMP WITH TIME ZONE)
+RETURNS TABLE (queue_name TEXT, msg_id BIGINT)
+AS 'MODULE_PATHNAME', 'pgmq_send_batch_topic_at'
+LANGUAGE C;

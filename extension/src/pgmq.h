@@ -13,6 +13,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/ilist.h"
+#include "utils/array.h"
 #include "storage/lockdefs.h"
 #include "utils/timestamp.h"
 
@@ -46,6 +47,11 @@ typedef enum PgmqPlanKind
 	PGMQ_PLAN_SET_VT_BATCH,		/* $1 vt, $2 msg_ids[] */
 	PGMQ_PLAN_METRICS,			/* no parameters */
 	PGMQ_PLAN_COUNT,			/* no parameters: count(*) of the queue */
+	PGMQ_PLAN_FIFO_HEADS,		/* $1 now: visible group heads, via fifo index */
+	PGMQ_PLAN_FIFO_HEADS_SCAN,	/* $1 now: the same without the index */
+	PGMQ_PLAN_FIFO_LOCK,		/* $1 msg_ids[], $2 now, $3 qty */
+	PGMQ_PLAN_FIFO_NEXT,		/* $1 group, $2 after msg_id, $3 now, $4 qty */
+	PGMQ_PLAN_FIFO_CLAIM,		/* $1 now, $2 new vt, $3 msg_ids[] */
 	PGMQ_NUM_PLANS
 } PgmqPlanKind;
 
@@ -87,6 +93,9 @@ extern TimestampTz pgmq_timestamp_add_secs(TimestampTz ts, int64 secs,
 extern int32 pgmq_int_arg(FunctionCallInfo fcinfo, int argno, const char *what);
 extern TimestampTz pgmq_timestamp_arg(FunctionCallInfo fcinfo, int argno,
 									  const char *what);
+
+/* send.c */
+extern void pgmq_send_check_batch(ArrayType *msgs, ArrayType *headers);
 
 /* wait.c: waking long-polling readers at commit */
 extern void pgmq_wait_init(void);

@@ -44,6 +44,15 @@
 	"msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers"
 
 /*
+ * The FIFO group of a message of table alias a: the x-pgmq-group header, or
+ * '_default_fifo_group' when it is missing or JSON null, as in pgmq. The
+ * index made by create_fifo_index must have this very expression.
+ */
+#define FIFO_KEY(a) \
+	"COALESCE(" a ".headers OPERATOR(pg_catalog.->>) 'x-pgmq-group'::pg_catalog.text," \
+	" '_default_fifo_group'::pg_catalog.text)"
+
+/*
  * Statement text of each plan kind. {q} stands for the quoted queue table,
  * {a} for the quoted archive table, {total} for the expression of
  * total_messages (see expand_template).
@@ -145,6 +154,65 @@ static const PlanTemplate plan_templates[PGMQ_NUM_PLANS] = {
 	[PGMQ_PLAN_COUNT] = {
 		"SELECT pg_catalog.count(*) FROM {q}",
 		0, {InvalidOid}
+	},
+
+	/*
+	 * FIFO groups (fifo.c). A message's group is FIFO_KEY of its headers;
+	 * create_fifo_index builds a btree on (FIFO_KEY, msg_id) with the same
+	 * expression, which the planner matches.
+	 *
+	 * FIFO_HEADS lists the absolute head (oldest message) of every group
+	 * whose head is visible, oldest head first. It walks the distinct groups
+	 * of the index with a recursive CTE (a "loose index scan"): one descent
+	 * per group, whatever the number of messages behind each head.
+	 */
+	[PGMQ_PLAN_FIFO_HEADS] = {
+		"WITH RECURSIVE h(k, id, vt) AS ("
+		"  (SELECT " FIFO_KEY("c") ", c.msg_id, c.vt FROM {q} c"
+		"   ORDER BY " FIFO_KEY("c") ", c.msg_id LIMIT 1)"
+		"  UNION ALL"
+		"  SELECT n.k, n.id, n.vt FROM h, LATERAL ("
+		"   SELECT " FIFO_KEY("c") " AS k, c.msg_id AS id, c.vt FROM {q} c"
+		"   WHERE " FIFO_KEY("c") " OPERATOR(pg_catalog.>) h.k"
+		"   ORDER BY " FIFO_KEY("c") ", c.msg_id LIMIT 1) n)"
+		" SELECT h.id, h.k FROM h WHERE h.vt OPERATOR(pg_catalog.<=) $1 ORDER BY h.id",
+		1, {TIMESTAMPTZOID}
+	},
+	/* Without the index a walk per group would scan the table each time. */
+	[PGMQ_PLAN_FIFO_HEADS_SCAN] = {
+		"SELECT h.id, h.k FROM"
+		" (SELECT " FIFO_KEY("c") " AS k, pg_catalog.min(c.msg_id) AS id FROM {q} c GROUP BY 1) h"
+		" JOIN {q} m ON m.msg_id OPERATOR(pg_catalog.=) h.id"
+		" WHERE m.vt OPERATOR(pg_catalog.<=) $1 ORDER BY h.id",
+		1, {TIMESTAMPTZOID}
+	},
+	/*
+	 * Locks up to $3 of the given heads, oldest first, that are still
+	 * visible; heads another transaction holds are skipped. A concurrent
+	 * claim that committed meanwhile fails the vt recheck.
+	 */
+	[PGMQ_PLAN_FIFO_LOCK] = {
+		"SELECT c.msg_id FROM {q} c"
+		" WHERE c.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND c.vt OPERATOR(pg_catalog.<=) $2"
+		" ORDER BY c.msg_id LIMIT $3 FOR UPDATE SKIP LOCKED",
+		3, {INT8ARRAYOID, TIMESTAMPTZOID, INT8OID}
+	},
+	/* The next $4 visible messages of group $1 after message $2. */
+	[PGMQ_PLAN_FIFO_NEXT] = {
+		"SELECT c.msg_id FROM {q} c"
+		" WHERE " FIFO_KEY("c") " OPERATOR(pg_catalog.=) $1"
+		" AND c.msg_id OPERATOR(pg_catalog.>) $2 AND c.vt OPERATOR(pg_catalog.<=) $3"
+		" ORDER BY c.msg_id LIMIT $4",
+		4, {TEXTOID, INT8OID, TIMESTAMPTZOID, INT8OID}
+	},
+	/* Claims the chosen messages that are still visible and not locked. */
+	[PGMQ_PLAN_FIFO_CLAIM] = {
+		"UPDATE {q} m SET vt = $2, read_ct = m.read_ct OPERATOR(pg_catalog.+) 1, last_read_at = $1"
+		" WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+		"  SELECT c.msg_id FROM {q} c WHERE c.msg_id OPERATOR(pg_catalog.=) ANY ($3)"
+		"  AND c.vt OPERATOR(pg_catalog.<=) $1 FOR UPDATE SKIP LOCKED))"
+		" RETURNING " MESSAGE_COLUMNS,
+		3, {TIMESTAMPTZOID, TIMESTAMPTZOID, INT8ARRAYOID}
 	},
 };
 

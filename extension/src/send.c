@@ -118,11 +118,13 @@ batch_length(ArrayType *arr, const char *what)
 }
 
 /*
- * Raises unless msgs holds at least one message and no NULL, and headers is
- * NULL or has one entry per message. Either array may be NULL (pass NULL).
+ * pgmq_send_check_batch
+ *		Raises unless msgs holds at least one message and no NULL, and headers
+ *		is NULL or has one entry per message. Either array may be NULL (pass
+ *		NULL). Also used by send_batch_topic (topic.c).
  */
-static void
-check_batch(ArrayType *msgs, ArrayType *headers)
+void
+pgmq_send_check_batch(ArrayType *msgs, ArrayType *headers)
 {
 	int			nmsgs;
 
@@ -164,7 +166,7 @@ send_many(FunctionCallInfo fcinfo, bool with_headers, TimestampTz vt)
 
 	if (with_headers && !PG_ARGISNULL(2))
 		headers = PG_GETARG_ARRAYTYPE_P(2);
-	check_batch(msgs, headers);
+	pgmq_send_check_batch(msgs, headers);
 
 	values[0] = TimestampTzGetDatum(vt);
 	values[1] = PointerGetDatum(msgs);
@@ -224,7 +226,7 @@ pgmq_send_batch_at(PG_FUNCTION_ARGS)
 Datum
 pgmq_validate_batch_params(PG_FUNCTION_ARGS)
 {
-	check_batch(PG_ARGISNULL(0) ? NULL : PG_GETARG_ARRAYTYPE_P(0),
+	pgmq_send_check_batch(PG_ARGISNULL(0) ? NULL : PG_GETARG_ARRAYTYPE_P(0),
 				PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1));
 	PG_RETURN_VOID();
 }

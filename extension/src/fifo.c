@@ -1,0 +1,599 @@
+/*-------------------------------------------------------------------------
+ *
+ * fifo.c
+ *	  FIFO message groups: read_grouped, read_grouped_rr, read_grouped_head
+ *	  and their _with_poll forms.
+ *
+ * A message's group is its x-pgmq-group header ('_default_fifo_group' when
+ * the header is missing or JSON null; "" is a group of its own). A group is
+ * available when its absolute head, the oldest message of the group, is
+ * visible: while the head is in flight, the whole group waits. Groups are
+ * served oldest head first. This is what pgmq 1.13 computes with a GROUP BY
+ * over the whole queue; here it is a few steps, each a cached statement
+ * (plans.c):
+ *
+ *	 1. list the visible heads of all groups, oldest first (FIFO_HEADS: a
+ *		loose index scan over the fifo index, one descent per group, so the
+ *		cost follows the number of groups, not of messages; FIFO_HEADS_SCAN
+ *		when the queue has no fifo index);
+ *	 2. lock the heads of the groups to serve, FOR UPDATE SKIP LOCKED with
+ *		a vt recheck (FIFO_LOCK);
+ *	 3. add further visible messages of those groups where the mode asks
+ *		for them (FIFO_NEXT);
+ *	 4. claim the chosen messages (FIFO_CLAIM).
+ *
+ * Concurrency: the row lock on a group's head is the group's lock. Another
+ * grouped reader cannot lock that head until this transaction ends, so it
+ * skips the group; once this transaction commits, the head is in flight
+ * (or gone and the next message is), and the group stays blocked for
+ * everyone until its messages are acknowledged or their vt runs out. A head
+ * claimed by a transaction that committed after our snapshot fails the vt
+ * recheck when we lock it. So two grouped readers never interleave one
+ * group and never get the same message. pgmq 1.13's read_grouped_rr takes
+ * pg_try_advisory_xact_lock(hashtextextended(group, 0)) instead, which
+ * collides across queues; a row lock belongs to its queue, and no advisory
+ * lock is needed.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_am_d.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_type_d.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "pgmq.h"
+
+PG_FUNCTION_INFO_V1(pgmq_read_grouped);
+PG_FUNCTION_INFO_V1(pgmq_read_grouped_with_poll);
+PG_FUNCTION_INFO_V1(pgmq_read_grouped_rr);
+PG_FUNCTION_INFO_V1(pgmq_read_grouped_rr_with_poll);
+PG_FUNCTION_INFO_V1(pgmq_read_grouped_head);
+PG_FUNCTION_INFO_V1(pgmq_read_grouped_head_with_poll);
+
+/* How a grouped read fills its batch. */
+typedef enum FifoMode
+{
+	FIFO_BATCH,					/* read_grouped: oldest group first, as many
+								 * of its messages as fit, then the next */
+	FIFO_RR,					/* read_grouped_rr: first message of every
+								 * group, then the second, ... */
+	FIFO_HEAD					/* read_grouped_head: one head per group */
+} FifoMode;
+
+/* A group whose head is visible. */
+typedef struct FifoHead
+{
+	int64		id;				/* msg_id of the head */
+	Datum		key;			/* the group (text) */
+} FifoHead;
+
+/*
+ * True if the queue has a usable fifo index: a valid btree called
+ * q_<name>_fifo_idx (create_fifo_index). pgmq 1.13 made a GIN index under
+ * that name, which cannot serve the walk over groups.
+ */
+static bool
+has_fifo_index(PgmqQueue *queue)
+{
+	char	   *name = psprintf("%s_fifo_idx", pgmq_queue_table(queue, 'q'));
+	Oid			idx = get_relname_relid(name, get_rel_namespace(queue->qrelid));
+	HeapTuple	tup;
+	bool		usable = false;
+
+	if (!OidIsValid(idx))
+		return false;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(idx));
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_class rel = (Form_pg_class) GETSTRUCT(tup);
+
+		usable = (rel->relkind == RELKIND_INDEX ||
+				  rel->relkind == RELKIND_PARTITIONED_INDEX) &&
+			rel->relam == BTREE_AM_OID;
+		ReleaseSysCache(tup);
+	}
+	if (!usable)
+		return false;
+	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(idx));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	usable = ((Form_pg_index) GETSTRUCT(tup))->indisvalid &&
+		((Form_pg_index) GETSTRUCT(tup))->indrelid == queue->qrelid;
+	ReleaseSysCache(tup);
+	return usable;
+}
+
+/*
+ * Runs a cached statement of the queue. SPI returns to its own procedure
+ * context after a statement; this goes back to the caller's context, so
+ * that scratch allocations stay where the caller put them.
+ */
+static uint64
+run(PgmqQueue *queue, PgmqPlanKind kind, Datum *values)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	uint64		rows = pgmq_exec_plan(pgmq_queue_plan(queue, kind), values, NULL);
+
+	MemoryContextSwitchTo(cxt);
+	return rows;
+}
+
+/* An int8[] of ids[0..n-1], palloc'd. */
+static Datum
+id_array(const int64 *ids, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		elems[i] = Int64GetDatum(ids[i]);
+	return PointerGetDatum(construct_array(elems, n, INT8OID, sizeof(int64),
+										   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/* Column 1 of SPI_tuptable row i as int64. */
+static int64
+row_id(uint64 i)
+{
+	bool		isnull;
+
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+									   1, &isnull));
+}
+
+/*
+ * The groups whose head is visible at now, oldest head first, palloc'd in
+ * the current context; *n gets their number.
+ */
+static FifoHead *
+fetch_heads(PgmqQueue *queue, TimestampTz now, int *n)
+{
+	Datum		values[1];
+	PgmqPlanKind kind;
+	uint64		rows;
+	FifoHead   *heads;
+
+	kind = has_fifo_index(queue) ? PGMQ_PLAN_FIFO_HEADS : PGMQ_PLAN_FIFO_HEADS_SCAN;
+	values[0] = TimestampTzGetDatum(now);
+	rows = run(queue, kind, values);
+	heads = palloc(sizeof(FifoHead) * Max(rows, 1));
+	for (uint64 i = 0; i < rows; i++)
+	{
+		bool		isnull;
+
+		heads[i].id = row_id(i);
+		heads[i].key = datumCopy(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+											   2, &isnull), false, -1);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	*n = (int) rows;
+	return heads;
+}
+
+/*
+ * Locks up to limit of the n heads (sorted by id), oldest first, skipping
+ * those locked elsewhere or no longer visible. Sets got[i] for each head
+ * locked and returns their number.
+ */
+static int
+lock_heads(PgmqQueue *queue, const FifoHead *heads, int n, TimestampTz now,
+		   int limit, bool *got)
+{
+	int64	   *ids = palloc(sizeof(int64) * Max(n, 1));
+	Datum		values[3];
+	uint64		rows;
+	int			j = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		ids[i] = heads[i].id;
+		got[i] = false;
+	}
+	values[0] = id_array(ids, n);
+	values[1] = TimestampTzGetDatum(now);
+	values[2] = Int64GetDatum(limit);
+	rows = run(queue, PGMQ_PLAN_FIFO_LOCK, values);
+
+	/* Both lists are in ascending msg_id. */
+	for (uint64 r = 0; r < rows; r++)
+	{
+		int64		id = row_id(r);
+
+		while (j < n && ids[j] < id)
+			j++;
+		if (j < n && ids[j] == id)
+			got[j] = true;
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return (int) rows;
+}
+
+/*
+ * Appends to out up to limit visible messages of group key after message
+ * after, in msg_id order; returns how many.
+ */
+static int
+next_in_group(PgmqQueue *queue, Datum key, int64 after, TimestampTz now,
+			  int limit, int64 *out)
+{
+	Datum		values[4];
+	uint64		rows;
+
+	if (limit <= 0)
+		return 0;
+	values[0] = key;
+	values[1] = Int64GetDatum(after);
+	values[2] = TimestampTzGetDatum(now);
+	values[3] = Int64GetDatum(limit);
+	rows = run(queue, PGMQ_PLAN_FIFO_NEXT, values);
+	for (uint64 r = 0; r < rows; r++)
+		out[r] = row_id(r);
+	SPI_freetuptable(SPI_tuptable);
+	return (int) rows;
+}
+
+/*
+ * Locks the heads of up to want groups, trying them oldest first; sets
+ * locked[i] for each group taken. Returns the number taken.
+ */
+static int
+lock_groups(PgmqQueue *queue, const FifoHead *heads, int nheads, TimestampTz now,
+			int want, bool *locked)
+{
+	int			taken = 0;
+	int			pos = 0;
+
+	memset(locked, 0, sizeof(bool) * Max(nheads, 1));
+	while (taken < want && pos < nheads)
+	{
+		/* Usually every head locks; try just as many as still needed. */
+		int			chunk = Min(want - taken, nheads - pos);
+
+		taken += lock_heads(queue, heads + pos, chunk, now, want - taken, locked + pos);
+		pos += chunk;
+	}
+	return taken;
+}
+
+/*
+ * Chooses up to qty messages to claim at now, per mode, locking the heads
+ * of their groups. Fills chosen (room for qty) in the order the mode
+ * selects them; returns their number. Allocates in the current context.
+ */
+static int
+choose(PgmqQueue *queue, FifoMode mode, int qty, TimestampTz now, int64 *chosen)
+{
+	int			nheads;
+	FifoHead   *heads = fetch_heads(queue, now, &nheads);
+	bool	   *locked;
+	int			ngroups;
+	int			n = 0;
+
+	if (nheads == 0)
+		return 0;
+	locked = palloc(sizeof(bool) * nheads);
+
+	if (mode == FIFO_BATCH)
+	{
+		/* Fill from the oldest group, then the next one, and so on. */
+		for (int i = 0; i < nheads && n < qty; i++)
+		{
+			if (lock_heads(queue, &heads[i], 1, now, 1, &locked[i]) == 0)
+				continue;
+			chosen[n++] = heads[i].id;
+			n += next_in_group(queue, heads[i].key, heads[i].id, now, qty - n, chosen + n);
+		}
+		return n;
+	}
+
+	/* One group per message while there are groups enough. */
+	ngroups = lock_groups(queue, heads, nheads, now, qty, locked);
+
+	for (int i = 0; i < nheads; i++)
+		if (locked[i])
+			chosen[n++] = heads[i].id;
+	if (mode == FIFO_HEAD || ngroups == qty)
+		return n;
+
+	/*
+	 * Fewer groups than qty: layered round-robin. Layer r takes the r-th
+	 * visible message of each group, groups in head order. A group gives
+	 * at most qty - ngroups messages beyond its head.
+	 */
+	{
+		int			extra_max = qty - ngroups;
+		int64	  **extra = palloc(sizeof(int64 *) * ngroups);
+		int		   *nextra = palloc(sizeof(int) * ngroups);
+		int			g = 0;
+
+		for (int i = 0; i < nheads; i++)
+		{
+			if (!locked[i])
+				continue;
+			extra[g] = palloc(sizeof(int64) * extra_max);
+			nextra[g] = next_in_group(queue, heads[i].key, heads[i].id, now,
+									  extra_max, extra[g]);
+			g++;
+		}
+		for (int layer = 0; layer < extra_max && n < qty; layer++)
+		{
+			bool		any = false;
+
+			for (g = 0; g < ngroups && n < qty; g++)
+			{
+				if (layer < nextra[g])
+				{
+					chosen[n++] = extra[g][layer];
+					any = true;
+				}
+			}
+			if (!any)
+				break;
+		}
+	}
+	return n;
+}
+
+/* For sorting claimed rows by msg_id. */
+typedef struct ClaimedRow
+{
+	int64		msg_id;
+	HeapTuple	tuple;
+} ClaimedRow;
+
+static int
+compare_claimed(const void *a, const void *b)
+{
+	int64		x = ((const ClaimedRow *) a)->msg_id;
+	int64		y = ((const ClaimedRow *) b)->msg_id;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Returns the claimed rows (SPI_tuptable) in the order of chosen, which
+ * lists every claimed id: read_grouped_rr's selection order.
+ */
+static void
+return_in_order(FunctionCallInfo fcinfo, const int64 *chosen, int nchosen)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	uint64		nrows = SPI_processed;
+	ClaimedRow *rows = palloc(sizeof(ClaimedRow) * Max(nrows, 1));
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (uint64 i = 0; i < nrows; i++)
+	{
+		rows[i].msg_id = row_id(i);
+		rows[i].tuple = SPI_tuptable->vals[i];
+	}
+	qsort(rows, nrows, sizeof(ClaimedRow), compare_claimed);
+	for (int i = 0; i < nchosen; i++)
+	{
+		ClaimedRow	key = {chosen[i], NULL};
+		ClaimedRow *row = bsearch(&key, rows, nrows, sizeof(ClaimedRow), compare_claimed);
+
+		/* A chosen message another reader locked meanwhile is not claimed. */
+		if (row != NULL)
+			tuplestore_puttuple(rsinfo->setResult, row->tuple);
+	}
+}
+
+/* The arguments every grouped read takes. */
+typedef struct FifoArgs
+{
+	FifoMode	mode;
+	int32		vt;
+	int32		qty;
+} FifoArgs;
+
+static void
+fifo_args(FunctionCallInfo fcinfo, FifoMode mode, FifoArgs *args)
+{
+	args->mode = mode;
+	args->vt = pgmq_int_arg(fcinfo, 1, "vt");
+	args->qty = pgmq_int_arg(fcinfo, 2, "qty");
+	if (args->qty < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("qty must not be negative, got %d", args->qty)));
+}
+
+/*
+ * One attempt: chooses and claims messages. The claimed rows are left in
+ * SPI_tuptable, and their ids in selection order in *chosen (palloc'd in
+ * the caller's context). Returns the number of rows claimed. Scratch
+ * memory goes into scratch, which is reset. The caller is connected to SPI.
+ */
+static uint64
+claim_grouped(PgmqQueue *queue, const FifoArgs *args, MemoryContext scratch,
+			  int64 **chosen, int *nchosen)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	MemoryContext caller = MemoryContextSwitchTo(scratch);
+	int64	   *picked = palloc(sizeof(int64) * Max(args->qty, 1));
+	int			n = 0;
+	Datum		values[3];
+	uint64		claimed = 0;
+
+	if (args->qty > 0)
+		n = choose(queue, args->mode, args->qty, now, picked);
+
+	MemoryContextSwitchTo(caller);
+	*chosen = palloc(sizeof(int64) * Max(n, 1));
+	memcpy(*chosen, picked, sizeof(int64) * n);
+	*nchosen = n;
+	MemoryContextReset(scratch);
+
+	if (n > 0)
+	{
+		values[0] = TimestampTzGetDatum(now);
+		values[1] = TimestampTzGetDatum(pgmq_timestamp_add_secs(now, args->vt, "vt"));
+		values[2] = id_array(*chosen, n);
+		pgmq_wait_note_claim(queue->qrelid);
+		claimed = pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_FIFO_CLAIM), values, NULL);
+	}
+	return claimed;
+}
+
+/* Hands the claimed rows back: in selection order for rr, else by msg_id. */
+static void
+return_claimed(FunctionCallInfo fcinfo, const FifoArgs *args, uint64 claimed,
+			   const int64 *chosen, int nchosen)
+{
+	if (claimed == 0)
+		pgmq_return_empty(fcinfo);
+	else if (args->mode == FIFO_RR)
+		return_in_order(fcinfo, chosen, nchosen);
+	else
+		pgmq_return_messages(fcinfo);
+}
+
+/* pgmq.read_grouped*(queue_name, vt, qty) */
+static Datum
+read_grouped(FunctionCallInfo fcinfo, FifoMode mode)
+{
+	char	   *name = pgmq_names_arg(fcinfo, 0);
+	FifoArgs	args;
+	PgmqQueue  *queue;
+	MemoryContext scratch;
+	int64	   *chosen;
+	int			nchosen;
+	uint64		claimed;
+
+	fifo_args(fcinfo, mode, &args);
+	queue = pgmq_queue_open(name, RowExclusiveLock);
+	SPI_connect();
+	scratch = AllocSetContextCreate(CurrentMemoryContext, "pgmq grouped read",
+									ALLOCSET_DEFAULT_SIZES);
+	claimed = claim_grouped(queue, &args, scratch, &chosen, &nchosen);
+	return_claimed(fcinfo, &args, claimed, chosen, nchosen);
+	SPI_finish();
+	pgmq_queue_close(queue);
+	return (Datum) 0;
+}
+
+/*
+ * pgmq.read_grouped*_with_poll(queue_name, vt, qty, max_poll_seconds
+ *								DEFAULT 5, poll_interval_ms DEFAULT 100)
+ *
+ * As read_with_poll (read.c): with pgmq preloaded the wait ends when a
+ * transaction that sent to the queue commits; poll_interval_ms bounds the
+ * time between re-checks, which is also when a group unblocked by an
+ * acknowledgement or an expired lease is noticed.
+ */
+static Datum
+read_grouped_with_poll(FunctionCallInfo fcinfo, FifoMode mode)
+{
+	char	   *name = pgmq_names_arg(fcinfo, 0);
+	int32		max_poll_seconds = pgmq_int_arg(fcinfo, 3, "max_poll_seconds");
+	int32		poll_interval_ms = pgmq_int_arg(fcinfo, 4, "poll_interval_ms");
+	FifoArgs	args;
+	PgmqQueue  *queue;
+	MemoryContext scratch;
+	TimestampTz deadline;
+	int64	   *chosen = NULL;
+	int			nchosen = 0;
+	uint64		claimed = 0;
+
+	fifo_args(fcinfo, mode, &args);
+	if (max_poll_seconds < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_poll_seconds must not be negative, got %d", max_poll_seconds)));
+	if (poll_interval_ms <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("poll_interval_ms must be greater than zero, got %d", poll_interval_ms)));
+
+	deadline = pgmq_timestamp_add_secs(GetCurrentTimestamp(), max_poll_seconds,
+									   "max_poll_seconds");
+	queue = pgmq_queue_open(name, RowExclusiveLock);
+	SPI_connect();
+	scratch = AllocSetContextCreate(CurrentMemoryContext, "pgmq grouped read",
+									ALLOCSET_DEFAULT_SIZES);
+
+	/* Register before the first query, so no commit after it goes unseen. */
+	pgmq_wait_register(queue->qrelid);
+	PG_TRY();
+	{
+		for (;;)
+		{
+			long		remaining_ms;
+
+			claimed = claim_grouped(queue, &args, scratch, &chosen, &nchosen);
+			if (claimed > 0)
+				break;
+			if (SPI_tuptable != NULL && nchosen > 0)
+				SPI_freetuptable(SPI_tuptable);
+			pfree(chosen);
+
+			remaining_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+			if (remaining_ms <= 0)
+				break;
+			pgmq_wait_sleep(Min(remaining_ms, poll_interval_ms));
+		}
+	}
+	PG_FINALLY();
+	{
+		pgmq_wait_unregister();
+	}
+	PG_END_TRY();
+
+	return_claimed(fcinfo, &args, claimed, chosen, nchosen);
+	SPI_finish();
+	pgmq_queue_close(queue);
+	return (Datum) 0;
+}
+
+/* pgmq.read_grouped(queue_name, vt, qty) */
+Datum
+pgmq_read_grouped(PG_FUNCTION_ARGS)
+{
+	return read_grouped(fcinfo, FIFO_BATCH);
+}
+
+/* pgmq.read_grouped_with_poll(queue_name, vt, qty, max_poll_seconds, poll_interval_ms) */
+Datum
+pgmq_read_grouped_with_poll(PG_FUNCTION_ARGS)
+{
+	return read_grouped_with_poll(fcinfo, FIFO_BATCH);
+}
+
+/* pgmq.read_grouped_rr(queue_name, vt, qty) */
+Datum
+pgmq_read_grouped_rr(PG_FUNCTION_ARGS)
+{
+	return read_grouped(fcinfo, FIFO_RR);
+}
+
+/* pgmq.read_grouped_rr_with_poll(queue_name, vt, qty, max_poll_seconds, poll_interval_ms) */
+Datum
+pgmq_read_grouped_rr_with_poll(PG_FUNCTION_ARGS)
+{
+	return read_grouped_with_poll(fcinfo, FIFO_RR);
+}
+
+/* pgmq.read_grouped_head(queue_name, vt, qty) */
+Datum
+pgmq_read_grouped_head(PG_FUNCTION_ARGS)
+{
+	return read_grouped(fcinfo, FIFO_HEAD);
+}
+
+/* pgmq.read_grouped_head_with_poll(queue_name, vt, qty, max_poll_seconds, poll_interval_ms) */
+Datum
+pgmq_read_grouped_head_with_poll(PG_FUNCTION_ARGS)
+{
+	return read_grouped_with_poll(fcinfo, FIFO_HEAD);
+}
