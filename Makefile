@@ -3,7 +3,8 @@
 #   make run      install what is missing, build, install, start a local
 #                 PostgreSQL with pgmq in .run/ and show a queue working
 #   make test     the same set-up, then every test suite
-#   make bench    benchmarks: throughput against plain SQL, long-poll latency
+#   make bench    benchmarks: throughput against plain SQL, long-poll latency,
+#                 grouped reads on a deep backlog and topic sends
 #                 (see bench/README.md)
 #   make memcheck the regression suite with the server under valgrind
 #
@@ -53,6 +54,7 @@ test: test-build
 bench: install
 	@bench/run.sh
 	@bench/latency.sh
+	@bench/fifo.sh
 
 memcheck: deps
 	@scripts/memcheck.sh
