@@ -473,6 +473,14 @@ RETURNS SETOF pgmq.message_record
 AS 'MODULE_PATHNAME', 'pgmq_set_vt_untyped'
 LANGUAGE C;
 
+-- This backend's low-water mark of the queue: its claims scan from this
+-- msg_id, below which no message is live (see src/lowwater.c). 0 when it
+-- has none. For tests and diagnostics.
+CREATE FUNCTION pgmq._low_water_mark(queue_name TEXT)
+RETURNS BIGINT
+AS 'MODULE_PATHNAME', 'pgmq_low_water_mark'
+LANGUAGE C;
+
 ---------------------------------------------------------------------------
 -- Metrics
 ---------------------------------------------------------------------------

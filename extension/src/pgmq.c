@@ -38,4 +38,5 @@ _PG_init(void)
 	MarkGUCPrefixReserved("pgmq");
 
 	pgmq_plans_init();
+	pgmq_lowwater_init();
 }

@@ -36,9 +36,9 @@ typedef enum PgmqPlanKind
 {
 	PGMQ_PLAN_SEND,				/* $1 vt, $2 message, $3 headers */
 	PGMQ_PLAN_SEND_BATCH,		/* $1 vt, $2 messages[], $3 headers[] */
-	PGMQ_PLAN_READ,				/* $1 now, $2 new vt, $3 qty */
-	PGMQ_PLAN_READ_COND,		/* $1 now, $2 new vt, $3 qty, $4 filter */
-	PGMQ_PLAN_POP,				/* $1 now, $2 qty */
+	PGMQ_PLAN_READ,				/* $1 now, $2 new vt, $3 qty, $4 low-water */
+	PGMQ_PLAN_READ_COND,		/* $1 now, $2 new vt, $3 qty, $4 low-water, $5 filter */
+	PGMQ_PLAN_POP,				/* $1 now, $2 qty, $3 low-water */
 	PGMQ_PLAN_DELETE,			/* $1 msg_id */
 	PGMQ_PLAN_DELETE_BATCH,		/* $1 msg_ids[] */
 	PGMQ_PLAN_ARCHIVE,			/* $1 msg_id */
@@ -105,6 +105,11 @@ extern void pgmq_wait_note_claim(Oid relid);
 extern bool pgmq_wait_register(Oid relid);
 extern void pgmq_wait_unregister(void);
 extern void pgmq_wait_sleep(long timeout_ms);
+
+/* lowwater.c: where claims can start scanning a queue */
+extern void pgmq_lowwater_init(void);
+extern int64 pgmq_lowwater_get(PgmqQueue *queue);
+extern void pgmq_lowwater_advance(PgmqQueue *queue);
 
 /* maintenance.c: background workers for partitioned queues */
 extern void pgmq_maintenance_init(void);

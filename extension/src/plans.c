@@ -61,7 +61,7 @@ typedef struct PlanTemplate
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[4];
+	Oid			argtypes[5];
 } PlanTemplate;
 
 static const PlanTemplate plan_templates[PGMQ_NUM_PLANS] = {
@@ -80,32 +80,36 @@ static const PlanTemplate plan_templates[PGMQ_NUM_PLANS] = {
 	/*
 	 * The claim is an uncorrelated sub-select, run once as an init plan; the
 	 * update then finds its rows by primary key, whatever the planner thinks
-	 * of LIMIT $3 in a generic plan.
+	 * of LIMIT $3 in a generic plan. The scan starts at the queue's
+	 * low-water mark (lowwater.c), past ids no live message has.
 	 */
 	[PGMQ_PLAN_READ] = {
 		"UPDATE {q} m SET vt = $2, read_ct = m.read_ct OPERATOR(pg_catalog.+) 1, last_read_at = $1"
 		" WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
 		"  SELECT c.msg_id FROM {q} c WHERE c.vt OPERATOR(pg_catalog.<=) $1"
+		"  AND c.msg_id OPERATOR(pg_catalog.>=) $4"
 		"  ORDER BY c.msg_id LIMIT $3 FOR UPDATE SKIP LOCKED))"
 		" RETURNING " MESSAGE_COLUMNS,
-		3, {TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID}
+		4, {TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID, INT8OID}
 	},
 	[PGMQ_PLAN_READ_COND] = {
 		"UPDATE {q} m SET vt = $2, read_ct = m.read_ct OPERATOR(pg_catalog.+) 1, last_read_at = $1"
 		" WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
 		"  SELECT c.msg_id FROM {q} c WHERE c.vt OPERATOR(pg_catalog.<=) $1"
-		"  AND c.message OPERATOR(pg_catalog.@>) $4"
+		"  AND c.msg_id OPERATOR(pg_catalog.>=) $4"
+		"  AND c.message OPERATOR(pg_catalog.@>) $5"
 		"  ORDER BY c.msg_id LIMIT $3 FOR UPDATE SKIP LOCKED))"
 		" RETURNING " MESSAGE_COLUMNS,
-		4, {TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID, JSONBOID}
+		5, {TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID, INT8OID, JSONBOID}
 	},
 	[PGMQ_PLAN_POP] = {
 		"DELETE FROM {q} m"
 		" WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
 		"  SELECT c.msg_id FROM {q} c WHERE c.vt OPERATOR(pg_catalog.<=) $1"
+		"  AND c.msg_id OPERATOR(pg_catalog.>=) $3"
 		"  ORDER BY c.msg_id LIMIT $2 FOR UPDATE SKIP LOCKED))"
 		" RETURNING " MESSAGE_COLUMNS,
-		2, {TIMESTAMPTZOID, INT8OID}
+		3, {TIMESTAMPTZOID, INT8OID, INT8OID}
 	},
 	[PGMQ_PLAN_DELETE] = {
 		"DELETE FROM {q} WHERE msg_id OPERATOR(pg_catalog.=) $1 RETURNING msg_id",

@@ -75,6 +75,22 @@ read_args(FunctionCallInfo fcinfo, int cond_argno, ReadArgs *args)
 }
 
 /*
+ * Bookkeeping after a claim: moves the low-water mark on now and then.
+ * SPI_tuptable holds the claim's rows, which the low-water queries must
+ * not replace.
+ */
+static void
+after_claim(PgmqQueue *queue)
+{
+	SPITupleTable *claimed = SPI_tuptable;
+	uint64		nclaimed = SPI_processed;
+
+	pgmq_lowwater_advance(queue);
+	SPI_tuptable = claimed;
+	SPI_processed = nclaimed;
+}
+
+/*
  * Claims up to args->qty visible messages; they are in SPI_tuptable.
  * The caller is connected to SPI.
  */
@@ -82,17 +98,23 @@ static uint64
 claim(PgmqQueue *queue, const ReadArgs *args)
 {
 	TimestampTz now = GetCurrentTimestamp();
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Datum		values[5];
+	uint64		n;
 
 	values[0] = TimestampTzGetDatum(now);
 	values[1] = TimestampTzGetDatum(pgmq_timestamp_add_secs(now, args->vt, "vt"));
 	values[2] = Int64GetDatum(args->qty);
+	values[3] = Int64GetDatum(pgmq_lowwater_get(queue));
 	pgmq_wait_note_claim(queue->qrelid);
 	if (args->conditional == NULL)
-		return pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_READ), values, nulls);
-	values[3] = JsonbPGetDatum(args->conditional);
-	return pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_READ_COND), values, nulls);
+		n = pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_READ), values, NULL);
+	else
+	{
+		values[4] = JsonbPGetDatum(args->conditional);
+		n = pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_READ_COND), values, NULL);
+	}
+	after_claim(queue);
+	return n;
 }
 
 /*
@@ -193,15 +215,17 @@ pgmq_pop(PG_FUNCTION_ARGS)
 {
 	char	   *name = pgmq_names_arg(fcinfo, 0);
 	int32		qty = qty_arg(fcinfo, 1);
-	Datum		values[2];
+	Datum		values[3];
 	PgmqQueue  *queue;
 
 	values[0] = TimestampTzGetDatum(GetCurrentTimestamp());
 	values[1] = Int64GetDatum(qty);
 	queue = pgmq_queue_open(name, RowExclusiveLock);
+	values[2] = Int64GetDatum(pgmq_lowwater_get(queue));
 	SPI_connect();
 	pgmq_wait_note_claim(queue->qrelid);
 	pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_POP), values, NULL);
+	after_claim(queue);
 	pgmq_return_messages(fcinfo);
 	SPI_finish();
 	pgmq_queue_close(queue);
