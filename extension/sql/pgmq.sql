@@ -262,6 +262,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     partman_schema TEXT;
+    template TEXT;
 BEGIN
     SELECT n.nspname INTO partman_schema
       FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
@@ -273,10 +274,12 @@ BEGIN
       USING ARRAY[pg_catalog.format('pgmq.%I', pgmq.format_table_name(queue_name, 'q')),
                   pg_catalog.format('pgmq.%I', pgmq.format_table_name(queue_name, 'a'))];
     -- pg_partman's template tables for the two parents.
-    EXECUTE pg_catalog.format('DROP TABLE IF EXISTS %I.%I, %I.%I', partman_schema,
-                              'template_pgmq_' OPERATOR(pg_catalog.||) pgmq.format_table_name(queue_name, 'q'),
-                              partman_schema,
-                              'template_pgmq_' OPERATOR(pg_catalog.||) pgmq.format_table_name(queue_name, 'a'));
+    FOREACH template IN ARRAY ARRAY['template_pgmq_' OPERATOR(pg_catalog.||) pgmq.format_table_name(queue_name, 'q'),
+                                    'template_pgmq_' OPERATOR(pg_catalog.||) pgmq.format_table_name(queue_name, 'a')] LOOP
+        IF pg_catalog.to_regclass(pg_catalog.format('%I.%I', partman_schema, template)) IS NOT NULL THEN
+            EXECUTE pg_catalog.format('DROP TABLE %I.%I', partman_schema, template);
+        END IF;
+    END LOOP;
 END;
 $$;
 
