@@ -12,6 +12,8 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xlog.h"
+#include "catalog/pg_class.h"
 #include "catalog/namespace.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
@@ -119,7 +121,8 @@ pgmq_metrics(PG_FUNCTION_ARGS)
  * pgmq.metrics_all() returns setof pgmq.metrics_result
  *
  * One row per queue in pgmq.meta, by name. A registry row whose table is
- * gone is skipped rather than failing the whole scrape.
+ * gone is skipped rather than failing the whole scrape, and so are
+ * unlogged queues on a standby.
  */
 Datum
 pgmq_metrics_all(PG_FUNCTION_ARGS)
@@ -151,9 +154,13 @@ pgmq_metrics_all(PG_FUNCTION_ARGS)
 		Datum		values[METRICS_NATTS];
 		bool		nulls[METRICS_NATTS];
 		Oid			nspid = get_namespace_oid(PGMQ_SCHEMA, false);
+		Oid			relid = get_relname_relid(pgmq_names_table(name, "q"), nspid);
 		PgmqQueue  *queue;
 
-		if (!OidIsValid(get_relname_relid(pgmq_names_table(name, "q"), nspid)))
+		if (!OidIsValid(relid))
+			continue;
+		/* A standby has no contents of unlogged queues, and may not read them. */
+		if (RecoveryInProgress() && get_rel_persistence(relid) == RELPERSISTENCE_UNLOGGED)
 			continue;
 		queue = pgmq_queue_open(name, AccessShareLock);
 		queue_metrics(queue, name, values, nulls, callcxt);
