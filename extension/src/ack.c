@@ -4,7 +4,9 @@
  *	  Finishing with messages: delete and archive, one or many.
  *
  * Neither checks who holds the message: as in pgmq (and SQS's
- * DeleteMessage) any session may finish any message by id.
+ * DeleteMessage) any session may finish any message by id. Finishing a
+ * message wakes the queue's waiting readers at commit (wait.c): it may
+ * unblock a FIFO group whose head it was.
  *
  *-------------------------------------------------------------------------
  */
@@ -39,6 +41,8 @@ finish_one(FunctionCallInfo fcinfo, PgmqPlanKind kind)
 
 	SPI_connect();
 	n = pgmq_exec_plan(pgmq_queue_plan(queue, kind), &id, NULL);
+	if (n > 0)
+		pgmq_wait_note_send(queue->qrelid);
 	SPI_finish();
 	pgmq_queue_close(queue);
 	return n > 0;
@@ -53,7 +57,8 @@ finish_many(FunctionCallInfo fcinfo, PgmqPlanKind kind)
 	PgmqQueue  *queue = pgmq_queue_open(name, RowExclusiveLock);
 
 	SPI_connect();
-	pgmq_exec_plan(pgmq_queue_plan(queue, kind), &ids, NULL);
+	if (pgmq_exec_plan(pgmq_queue_plan(queue, kind), &ids, NULL) > 0)
+		pgmq_wait_note_send(queue->qrelid);
 	pgmq_return_ids(fcinfo, true);
 	SPI_finish();
 	pgmq_queue_close(queue);

@@ -257,7 +257,8 @@ remember(List **list, Oid relid)
 /*
  * pgmq_wait_note_send
  *		Records that this transaction made messages of the queue visible or
- *		available (send, set_vt); its readers are woken at commit.
+ *		available (send, set_vt, and delete/archive, which unblock FIFO
+ *		groups); its readers are woken at commit.
  */
 void
 pgmq_wait_note_send(Oid relid)
