@@ -95,7 +95,8 @@ extern TimestampTz pgmq_timestamp_arg(FunctionCallInfo fcinfo, int argno,
 									  const char *what);
 
 /* send.c */
-extern void pgmq_send_check_batch(ArrayType *msgs, ArrayType *headers);
+extern void pgmq_send_params(FunctionCallInfo fcinfo, bool batch, bool with_headers,
+							 TimestampTz vt, Datum *values, char *nulls);
 
 /* wait.c: waking long-polling readers at commit */
 extern void pgmq_wait_init(void);

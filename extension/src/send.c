@@ -25,87 +25,6 @@ PG_FUNCTION_INFO_V1(pgmq_send_batch_delay);
 PG_FUNCTION_INFO_V1(pgmq_send_batch_at);
 PG_FUNCTION_INFO_V1(pgmq_validate_batch_params);
 
-/*
- * Where the optional arguments sit: send(queue, msg[, headers][, delay]).
- * With nfixed arguments before the delay (2 or 3), headers are present
- * when there are 3.
- */
-#define HAS_HEADERS(nfixed) ((nfixed) == 3)
-
-/* Visibility time for the delay in seconds in argument argno. */
-static TimestampTz
-vt_after_delay(FunctionCallInfo fcinfo, int argno)
-{
-	int32		delay = pgmq_int_arg(fcinfo, argno, "delay");
-
-	return pgmq_timestamp_add_secs(GetCurrentTimestamp(), delay, "delay");
-}
-
-/* Inserts one message and returns its msg_id as a one-row set. */
-static Datum
-send_one(FunctionCallInfo fcinfo, bool with_headers, TimestampTz vt)
-{
-	char	   *name = pgmq_names_arg(fcinfo, 0);
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
-	PgmqQueue  *queue;
-
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("msg cannot be NULL")));
-	values[0] = TimestampTzGetDatum(vt);
-	values[1] = PG_GETARG_DATUM(1);
-	values[2] = (Datum) 0;
-	nulls[2] = 'n';
-	if (with_headers && !PG_ARGISNULL(2))
-	{
-		values[2] = PG_GETARG_DATUM(2);
-		nulls[2] = ' ';
-	}
-
-	queue = pgmq_queue_open(name, RowExclusiveLock);
-	SPI_connect();
-	pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_SEND), values, nulls);
-	pgmq_wait_note_send(queue->qrelid);
-	pgmq_return_ids(fcinfo, false);
-	SPI_finish();
-	pgmq_queue_close(queue);
-	return (Datum) 0;
-}
-
-/*
- * pgmq.send(queue_name, msg) and pgmq.send(queue_name, msg, headers)
- */
-Datum
-pgmq_send(PG_FUNCTION_ARGS)
-{
-	return send_one(fcinfo, HAS_HEADERS(PG_NARGS()), GetCurrentTimestamp());
-}
-
-/*
- * pgmq.send(queue_name, msg[, headers], delay integer)
- */
-Datum
-pgmq_send_delay(PG_FUNCTION_ARGS)
-{
-	int			nfixed = PG_NARGS() - 1;
-
-	return send_one(fcinfo, HAS_HEADERS(nfixed), vt_after_delay(fcinfo, nfixed));
-}
-
-/*
- * pgmq.send(queue_name, msg[, headers], delay timestamptz)
- */
-Datum
-pgmq_send_at(PG_FUNCTION_ARGS)
-{
-	int			nfixed = PG_NARGS() - 1;
-
-	return send_one(fcinfo, HAS_HEADERS(nfixed),
-					pgmq_timestamp_arg(fcinfo, nfixed, "delay"));
-}
-
 /* Raises unless arr is a one-dimensional array (or empty); returns length. */
 static int
 batch_length(ArrayType *arr, const char *what)
@@ -118,13 +37,11 @@ batch_length(ArrayType *arr, const char *what)
 }
 
 /*
- * pgmq_send_check_batch
- *		Raises unless msgs holds at least one message and no NULL, and headers
- *		is NULL or has one entry per message. Either array may be NULL (pass
- *		NULL). Also used by send_batch_topic (topic.c).
+ * Raises unless msgs holds at least one message and no NULL, and headers is
+ * NULL or has one entry per message. Either array may be NULL (pass NULL).
  */
-void
-pgmq_send_check_batch(ArrayType *msgs, ArrayType *headers)
+static void
+check_batch(ArrayType *msgs, ArrayType *headers)
 {
 	int			nmsgs;
 
@@ -153,33 +70,74 @@ pgmq_send_check_batch(ArrayType *msgs, ArrayType *headers)
 	}
 }
 
-/* Inserts a batch and returns the msg_ids in the order of msgs. */
-static Datum
-send_many(FunctionCallInfo fcinfo, bool with_headers, TimestampTz vt)
+/*
+ * pgmq_send_params
+ *		Checks the payload of a send and fills the parameters of
+ *		PGMQ_PLAN_SEND (batch false: argument 1 is one message) or
+ *		PGMQ_PLAN_SEND_BATCH (batch true: argument 1 is an array): $1 vt,
+ *		$2 the payload, $3 the headers of argument 2 if with_headers (NULL
+ *		otherwise). Shared with send_topic and send_batch_topic (topic.c),
+ *		whose arguments sit at the same places.
+ */
+void
+pgmq_send_params(FunctionCallInfo fcinfo, bool batch, bool with_headers,
+				 TimestampTz vt, Datum *values, char *nulls)
 {
-	char	   *name = pgmq_names_arg(fcinfo, 0);
-	ArrayType  *msgs = PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1);
-	ArrayType  *headers = NULL;
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', 'n'};
-	PgmqQueue  *queue;
+	bool		headers_given = with_headers && !PG_ARGISNULL(2);
 
-	if (with_headers && !PG_ARGISNULL(2))
-		headers = PG_GETARG_ARRAYTYPE_P(2);
-	pgmq_send_check_batch(msgs, headers);
+	if (batch)
+		check_batch(PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1),
+					headers_given ? PG_GETARG_ARRAYTYPE_P(2) : NULL);
+	else if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("msg cannot be NULL")));
 
 	values[0] = TimestampTzGetDatum(vt);
-	values[1] = PointerGetDatum(msgs);
-	values[2] = (Datum) 0;
-	if (headers != NULL)
-	{
-		values[2] = PointerGetDatum(headers);
-		nulls[2] = ' ';
-	}
+	nulls[0] = ' ';
+	values[1] = PG_GETARG_DATUM(1);
+	nulls[1] = ' ';
+	values[2] = headers_given ? PG_GETARG_DATUM(2) : (Datum) 0;
+	nulls[2] = headers_given ? ' ' : 'n';
+}
+
+/* Where a send's visibility time comes from. */
+typedef enum DelayKind
+{
+	DELAY_NONE,					/* visible now */
+	DELAY_SECONDS,				/* last argument: seconds from now */
+	DELAY_AT					/* last argument: a timestamptz */
+} DelayKind;
+
+/*
+ * The whole of send and send_batch: send(queue_name, msg[, headers][, delay])
+ * and send_batch(queue_name, msgs[, headers][, delay]). Inserts and returns
+ * the new msg_ids, in the order of msgs.
+ */
+static Datum
+send_common(FunctionCallInfo fcinfo, bool batch, DelayKind delay)
+{
+	char	   *name = pgmq_names_arg(fcinfo, 0);
+	int			nfixed = delay == DELAY_NONE ? PG_NARGS() : PG_NARGS() - 1;
+	TimestampTz vt;
+	Datum		values[3];
+	char		nulls[3];
+	PgmqQueue  *queue;
+
+	if (delay == DELAY_SECONDS)
+		vt = pgmq_timestamp_add_secs(GetCurrentTimestamp(),
+									 pgmq_int_arg(fcinfo, nfixed, "delay"), "delay");
+	else if (delay == DELAY_AT)
+		vt = pgmq_timestamp_arg(fcinfo, nfixed, "delay");
+	else
+		vt = GetCurrentTimestamp();
+	/* (queue_name, payload, headers): headers are there when nfixed is 3 */
+	pgmq_send_params(fcinfo, batch, nfixed == 3, vt, values, nulls);
 
 	queue = pgmq_queue_open(name, RowExclusiveLock);
 	SPI_connect();
-	pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_SEND_BATCH), values, nulls);
+	pgmq_exec_plan(pgmq_queue_plan(queue, batch ? PGMQ_PLAN_SEND_BATCH : PGMQ_PLAN_SEND),
+				   values, nulls);
 	pgmq_wait_note_send(queue->qrelid);
 	pgmq_return_ids(fcinfo, false);
 	SPI_finish();
@@ -187,24 +145,39 @@ send_many(FunctionCallInfo fcinfo, bool with_headers, TimestampTz vt)
 	return (Datum) 0;
 }
 
-/*
- * pgmq.send_batch(queue_name, msgs) and (queue_name, msgs, headers)
- */
+/* pgmq.send(queue_name, msg[, headers]) */
+Datum
+pgmq_send(PG_FUNCTION_ARGS)
+{
+	return send_common(fcinfo, false, DELAY_NONE);
+}
+
+/* pgmq.send(queue_name, msg[, headers], delay integer) */
+Datum
+pgmq_send_delay(PG_FUNCTION_ARGS)
+{
+	return send_common(fcinfo, false, DELAY_SECONDS);
+}
+
+/* pgmq.send(queue_name, msg[, headers], delay timestamptz) */
+Datum
+pgmq_send_at(PG_FUNCTION_ARGS)
+{
+	return send_common(fcinfo, false, DELAY_AT);
+}
+
+/* pgmq.send_batch(queue_name, msgs[, headers]) */
 Datum
 pgmq_send_batch(PG_FUNCTION_ARGS)
 {
-	return send_many(fcinfo, HAS_HEADERS(PG_NARGS()), GetCurrentTimestamp());
+	return send_common(fcinfo, true, DELAY_NONE);
 }
 
-/*
- * pgmq.send_batch(queue_name, msgs[, headers], delay integer)
- */
+/* pgmq.send_batch(queue_name, msgs[, headers], delay integer) */
 Datum
 pgmq_send_batch_delay(PG_FUNCTION_ARGS)
 {
-	int			nfixed = PG_NARGS() - 1;
-
-	return send_many(fcinfo, HAS_HEADERS(nfixed), vt_after_delay(fcinfo, nfixed));
+	return send_common(fcinfo, true, DELAY_SECONDS);
 }
 
 /*
@@ -214,10 +187,7 @@ pgmq_send_batch_delay(PG_FUNCTION_ARGS)
 Datum
 pgmq_send_batch_at(PG_FUNCTION_ARGS)
 {
-	int			nfixed = PG_NARGS() - 1;
-
-	return send_many(fcinfo, HAS_HEADERS(nfixed),
-					 pgmq_timestamp_arg(fcinfo, nfixed, "delay"));
+	return send_common(fcinfo, true, DELAY_AT);
 }
 
 /*
@@ -226,7 +196,7 @@ pgmq_send_batch_at(PG_FUNCTION_ARGS)
 Datum
 pgmq_validate_batch_params(PG_FUNCTION_ARGS)
 {
-	pgmq_send_check_batch(PG_ARGISNULL(0) ? NULL : PG_GETARG_ARRAYTYPE_P(0),
+	check_batch(PG_ARGISNULL(0) ? NULL : PG_GETARG_ARRAYTYPE_P(0),
 				PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1));
 	PG_RETURN_VOID();
 }

@@ -286,7 +286,7 @@ pgmq_send_topic(PG_FUNCTION_ARGS)
 	char	  **queues;
 	int			nqueues;
 	Datum		values[3];
-	char		nulls[3] = {' ', ' ', 'n'};
+	char		nulls[3];
 
 	check_topic_text(PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0), "routing_key", false);
 	routing_key = text_to_cstring(PG_GETARG_TEXT_PP(0));
@@ -300,15 +300,9 @@ pgmq_send_topic(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("delay cannot be negative, got: %d", delay)));
-
-	values[0] = TimestampTzGetDatum(pgmq_timestamp_add_secs(GetCurrentTimestamp(), delay, "delay"));
-	values[1] = PG_GETARG_DATUM(1);
-	values[2] = (Datum) 0;
-	if (with_headers && !PG_ARGISNULL(2))
-	{
-		values[2] = PG_GETARG_DATUM(2);
-		nulls[2] = ' ';
-	}
+	pgmq_send_params(fcinfo, false, with_headers,
+					 pgmq_timestamp_add_secs(GetCurrentTimestamp(), delay, "delay"),
+					 values, nulls);
 
 	SPI_connect();
 	queues = matching_queues(routing_key, &nqueues);
@@ -333,28 +327,15 @@ static Datum
 send_batch_topic(FunctionCallInfo fcinfo, bool with_headers, TimestampTz vt)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	ArrayType  *msgs = PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1);
-	ArrayType  *headers = NULL;
 	char	   *routing_key;
 	char	  **queues;
 	int			nqueues;
 	Datum		values[3];
-	char		nulls[3] = {' ', ' ', 'n'};
+	char		nulls[3];
 
 	check_topic_text(PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0), "routing_key", false);
 	routing_key = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	if (with_headers && !PG_ARGISNULL(2))
-		headers = PG_GETARG_ARRAYTYPE_P(2);
-	pgmq_send_check_batch(msgs, headers);
-
-	values[0] = TimestampTzGetDatum(vt);
-	values[1] = PointerGetDatum(msgs);
-	values[2] = (Datum) 0;
-	if (headers != NULL)
-	{
-		values[2] = PointerGetDatum(headers);
-		nulls[2] = ' ';
-	}
+	pgmq_send_params(fcinfo, true, with_headers, vt, values, nulls);
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
