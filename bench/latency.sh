@@ -11,18 +11,22 @@
 # the poll function, and stores clock_timestamp() - stamp for each message.
 # Prints p50 / p99 / max in milliseconds per set-up.
 #
+# Like run.sh, the server runs the extension built from this tree (release
+# flags) in a private copy of the PostgreSQL installation (bench/lib.sh),
+# not the system-wide pgmq.so; BENCH_REF=<commit> builds that commit.
+#
 #   bench/latency.sh [samples]      (default 400)
 set -euo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
+. "$(dirname "$0")/lib.sh"
 
 SAMPLES=${1:-400}
 WORK=$(mktemp -d /tmp/pgmq-latency.XXXXXX)
-chmod 755 "$WORK"
-[ "$(id -u)" = 0 ] && chown "$PG_OS_USER" "$WORK"
-PORT=${PGMQ_BENCH_PORT:-54331}
-trap 'as_pg pg_ctl -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
+PORT=${PGMQ_BENCH_PORT:-$((55000 + RANDOM % 5000))}
+trap '[ -n "${PRIV_BIN:-}" ] && pg_server pg_ctl -D "$WORK/data" -m immediate stop >/dev/null 2>&1; rm -rf "$WORK"' EXIT
 
-as_pg initdb -D "$WORK/data" -U postgres --auth=trust >/dev/null
+private_install >/dev/null
+pg_server initdb -D "$WORK/data" -U postgres --auth=trust >/dev/null
 cat >>"$WORK/data/postgresql.conf" <<CONF
 listen_addresses = ''
 unix_socket_directories = '$WORK'
@@ -33,10 +37,10 @@ CONF
 psql_() { as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" -U postgres -d postgres "$@"; }
 
 server() { # start|restart with or without the preload
-	as_pg pg_ctl -D "$WORK/data" -m fast stop >/dev/null 2>&1 || true
+	pg_server pg_ctl -D "$WORK/data" -m fast stop >/dev/null 2>&1 || true
 	sed -i '/^shared_preload_libraries/d' "$WORK/data/postgresql.conf"
 	[ "$1" = preload ] && echo "shared_preload_libraries = 'pgmq'" >>"$WORK/data/postgresql.conf"
-	as_pg pg_ctl -D "$WORK/data" -l "$WORK/server.log" -w start >/dev/null
+	pg_server pg_ctl -D "$WORK/data" -l "$WORK/server.log" -w start >/dev/null
 }
 
 server preload
@@ -101,6 +105,14 @@ run upstream upstream_read_with_poll
 server no-preload
 run no-preload pgmq.read_with_poll
 
+RESULTS=$REPO_ROOT/bench/results/latency-$(date +%Y-%m-%d_%H%M%S).txt
+mkdir -p "$(dirname "$RESULTS")"
+{
+echo "pgmq delivery latency (send commit -> read_with_poll return), $(date)"
+echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
+	"$(awk '/MemTotal/ { printf "%.1f GB RAM", $2 / 1048576 }' /proc/meminfo); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "server: $(psql_ -Atc 'SELECT version()'); pgmq $EXTVERSION${BENCH_REF:+ ($BENCH_REF $(git -C "$REPO_ROOT" rev-parse --short "$BENCH_REF"))}"
+echo "$SAMPLES samples per set-up; poll_interval_ms 100"
 psql_ -c "
 SELECT setup,
        count(*) AS samples,
@@ -109,3 +121,5 @@ SELECT setup,
        round(max(ms)::numeric, 2) AS max_ms
   FROM latency GROUP BY setup
  ORDER BY array_position(ARRAY['preload', 'no-preload', 'upstream'], setup);"
+} | tee "$RESULTS"
+echo "written to ${RESULTS#"$REPO_ROOT"/}"

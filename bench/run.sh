@@ -23,9 +23,19 @@
 #                   gets twice as many: it consumes ten per transaction)
 #   WORKLOADS="send send_batch read_delete pop read_archive"
 #   UPSTREAM=1      also run the upstream-style PL/pgSQL column (0: skip)
+#   PARTITIONED=1   also run send and read_archive through the extension on
+#                   a queue made by pgmq.create_partitioned (by msg_id; needs
+#                   pg_partman installed, else skipped with a warning; 0: skip)
+#   PART_INTERVAL=200000 PART_PREMAKE=10 PART_RETENTION=2000000
+#                   its partition_interval, premake and retention: the
+#                   runway (interval x premake, 2M messages) must hold the
+#                   read_archive backlog plus everything one send run sends;
+#                   retention above the backlog keeps run_maintenance quiet
 #   KEEP=1          leave the server running and its directory in place
+#   BENCH_REF=HEAD  build that commit's extension/ rather than the working tree (bench/lib.sh)
 set -euo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
+. "$(dirname "$0")/lib.sh"
 
 DURATION=${DURATION:-15}
 WARMUP=${WARMUP:-3}
@@ -36,9 +46,15 @@ BACKLOG=${BACKLOG:-500000}
 WORKLOADS=${WORKLOADS:-send send_batch read_delete pop read_archive}
 UPSTREAM=${UPSTREAM:-1}
 KEEP=${KEEP:-0}
+PARTITIONED=${PARTITIONED:-1}
+PART_INTERVAL=${PART_INTERVAL:-200000}
+PART_PREMAKE=${PART_PREMAKE:-10}
+PART_RETENTION=${PART_RETENTION:-2000000}
 
 # Workloads that also get the upstream PL/pgSQL column.
 UPSTREAM_WORKLOADS="send read_delete pop"
+# Workloads that also run on the partitioned queue (side "part").
+PARTITIONED_WORKLOADS="send read_archive"
 
 BENCH_SRC=$REPO_ROOT/bench
 RESULTS_DIR=$BENCH_SRC/results
@@ -67,53 +83,9 @@ stop_server() {
 trap stop_server EXIT
 
 # ---------------------------------------------------------------------------
-# A private PostgreSQL installation with this tree's pgmq
+# A private PostgreSQL installation with this tree's pgmq (bench/lib.sh)
 # ---------------------------------------------------------------------------
-# PostgreSQL finds its lib and share directories relative to the real path of
-# its executable, so copies of postgres, initdb and pg_ctl under $WORK/usr
-# use $WORK/usr/lib/postgresql/15/lib and $WORK/usr/share/postgresql/15:
-# symlinks to the system's files, except for pgmq's, built here.
-PG_LIBDIR=$($PG_CONFIG --pkglibdir)
-PG_SHAREDIR=$($PG_CONFIG --sharedir)
-PRIV_BIN=$WORK$PG_BINDIR
-PRIV_LIB=$WORK$PG_LIBDIR
-PRIV_SHARE=$WORK$PG_SHAREDIR
-
-echo "building pgmq (release flags) in $WORK/ext"
-mkdir -p "$WORK/ext"
-cp -r "$REPO_ROOT/extension/Makefile" "$REPO_ROOT/extension/pgmq.control" \
-	"$REPO_ROOT/extension/src" "$REPO_ROOT/extension/sql" "$WORK/ext/"
-rm -f "$WORK"/ext/src/*.o "$WORK"/ext/src/*.bc
-make -s -C "$WORK/ext" PG_CONFIG="$PG_CONFIG" with_llvm=no >"$WORK/build.log" 2>&1 ||
-	{ cat "$WORK/build.log"; echo "bench: building pgmq failed" >&2; exit 1; }
-EXTVERSION=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$WORK/ext/pgmq.control")
-
-mkdir -p "$PRIV_BIN" "$PRIV_LIB" "$PRIV_SHARE/extension"
-cp "$PG_BINDIR/postgres" "$PG_BINDIR/initdb" "$PG_BINDIR/pg_ctl" "$PRIV_BIN/"
-for f in "$PG_LIBDIR"/*; do
-	[ "$(basename "$f")" = pgmq.so ] || ln -s "$f" "$PRIV_LIB/"
-done
-for f in "$PG_SHAREDIR"/*; do
-	[ "$(basename "$f")" = extension ] || ln -s "$f" "$PRIV_SHARE/"
-done
-for f in "$PG_SHAREDIR"/extension/*; do
-	case $(basename "$f") in pgmq.control | pgmq--*) ;; *) ln -s "$f" "$PRIV_SHARE/extension/" ;; esac
-done
-cp "$WORK/ext/pgmq.so" "$PRIV_LIB/"
-cp "$WORK/ext/pgmq.control" "$WORK/ext/sql/pgmq--$EXTVERSION.sql" "$PRIV_SHARE/extension/"
-cp "$WORK"/ext/sql/pgmq--*--*.sql "$PRIV_SHARE/extension/" 2>/dev/null || true
-
-if [ "$(id -u)" = 0 ]; then
-	chown -R "$PG_OS_USER" "$WORK"
-fi
-chmod 755 "$WORK"
-
-# Server binaries from the private copy; clients (psql, pgbench) from the system.
-pg_server() { # tool args...
-	local tool=$1
-	shift
-	as_pg "$PRIV_BIN/$tool" "$@"
-}
+private_install
 
 pg_server initdb -D "$DATA" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
 cat >>"$DATA/postgresql.conf" <<CONF
@@ -149,6 +121,22 @@ SELECT pgmq.create('bench_ext');
 SELECT pgmq.create('bench_plain');
 SELECT pgmq.create('bench_up');
 SQL
+
+# The fourth queue, bench_part, is made by pgmq.create_partitioned and used
+# through the extension, exactly like bench_ext. pg_partman comes from the
+# system installation (symlinked into the private one).
+if [ "$PARTITIONED" = 1 ] && [ ! -e "$PRIV_SHARE/extension/pg_partman.control" ]; then
+	echo "warning: pg_partman is not installed (Debian: apt-get install postgresql-15-partman);" \
+		"skipping the partitioned queue" >&2
+	PARTITIONED=0
+fi
+if [ "$PARTITIONED" = 1 ]; then
+	psql_b >/dev/null <<SQL
+CREATE SCHEMA partman;
+CREATE EXTENSION pg_partman SCHEMA partman;
+SELECT pgmq.create_partitioned('bench_part', '$PART_INTERVAL', '$PART_RETENTION', $PART_PREMAKE);
+SQL
+fi
 
 # Upstream-style functions (modelled on pgmq 1.13's pgmq.sql): every call
 # validates the name in PL/pgSQL, builds the statement with format() and
@@ -299,6 +287,10 @@ cat >"$SCRIPTS/send.up.sql" <<EOF
 SELECT * FROM pgmq_upstream.send('bench_up', '$MSG');
 EOF
 
+cat >"$SCRIPTS/send.part.sql" <<EOF
+SELECT * FROM pgmq.send('bench_part', '$MSG');
+EOF
+
 cat >"$SCRIPTS/send_batch.ext.sql" <<EOF
 SELECT * FROM pgmq.send_batch('bench_ext', ARRAY[$BATCH]::jsonb[]);
 EOF
@@ -342,6 +334,12 @@ SELECT array_agg(msg_id) AS ids FROM pgmq.read('bench_ext', 30, 10) \gset
 SELECT * FROM pgmq.archive('bench_ext', :ids::bigint[]);
 COMMIT;
 EOF
+cat >"$SCRIPTS/read_archive.part.sql" <<EOF
+BEGIN;
+SELECT array_agg(msg_id) AS ids FROM pgmq.read('bench_part', 30, 10) \gset
+SELECT * FROM pgmq.archive('bench_part', :ids::bigint[]);
+COMMIT;
+EOF
 cat >"$SCRIPTS/read_archive.plain.sql" <<EOF
 BEGIN;
 WITH r AS ($(plain_read q_bench_plain 10)) SELECT array_agg(msg_id) AS ids FROM r \gset
@@ -355,7 +353,7 @@ chmod a+r "$SCRIPTS"/*.sql
 # ---------------------------------------------------------------------------
 
 queue_of() { # side -> queue name
-	case $1 in ext) echo bench_ext ;; plain) echo bench_plain ;; up) echo bench_up ;; esac
+	case $1 in ext) echo bench_ext ;; plain) echo bench_plain ;; up) echo bench_up ;; part) echo bench_part ;; esac
 }
 
 backlog_of() { # workload -> messages to queue first
@@ -367,12 +365,35 @@ backlog_of() { # workload -> messages to queue first
 }
 
 # Puts a queue in the starting state of a run: exactly n visible messages,
-# empty archive, vacuumed and analyzed, then a checkpoint.
+# empty archive, vacuumed and analyzed, then a checkpoint. The partitioned
+# queue keeps its partitions (TRUNCATE empties them) and its msg_id sequence;
+# pgmq.run_maintenance() before and after the refill retires the emptied
+# partitions past retention and makes PART_PREMAKE partitions ahead of the
+# newest msg_id, as its background worker would.
+#
+# Workaround: run_maintenance premakes the *queue* table from the sequence,
+# but leaves the archive to pg_partman, which premakes from the highest id
+# already archived; an emptied (or seldom used) archive then has no
+# partition for the ids being archived now, and archive() spills into
+# a_<queue>_default. So the archive gets the same runway here, from the
+# sequence (bench/README.md, "Partitioned queue").
 reset_queue() { # queue n
+	local maint="" archive_runway=""
+	if [ "$1" = bench_part ]; then
+		maint="SELECT pgmq.run_maintenance('$1');"
+		archive_runway="SELECT partman.create_partition_id('pgmq.a_$1', ARRAY(
+  SELECT g FROM generate_series(((s.last_value + 1) / $PART_INTERVAL) * $PART_INTERVAL,
+                                ((s.last_value + 1) / $PART_INTERVAL + $PART_PREMAKE) * $PART_INTERVAL,
+                                $PART_INTERVAL) g), false)
+  FROM pgmq.q_$1_msg_id_seq s;"
+	fi
 	psql_b <<SQL
 TRUNCATE pgmq.q_$1, pgmq.a_$1;
+$maint
+$archive_runway
 INSERT INTO pgmq.q_$1 (vt, message)
   SELECT clock_timestamp() - interval '1 minute', '$MSG'::jsonb FROM generate_series(1, $2);
+$maint
 VACUUM ANALYZE pgmq.q_$1;
 VACUUM ANALYZE pgmq.a_$1;
 CHECKPOINT;
@@ -397,6 +418,18 @@ run_one() { # workload side round
 	else
 		tps=ERR
 	fi
+	if [ "$side" = part ]; then
+		# Rows in the default partitions: the run outran the premade
+		# partitions (see PART_INTERVAL); reported with the results.
+		# (run_one runs in a subshell: the count goes through a file.)
+		local dflt
+		dflt=$(psql_b -Atc "SELECT default_partition_length FROM pgmq.metrics('$q')")
+		echo "$dflt" >"$LOGS/$w.$side.$round.default_rows"
+		if [ "$dflt" != 0 ]; then
+			echo "warning: $w/$side put $dflt rows into the default partitions;" \
+				"raise PART_PREMAKE or PART_INTERVAL" >&2
+		fi
+	fi
 	if [ "$n" -gt 0 ]; then
 		left=$(psql_b -Atc "SELECT count(*) FROM pgmq.q_$q WHERE vt <= clock_timestamp()")
 		if [ "$left" -eq 0 ]; then
@@ -411,6 +444,9 @@ sides_of() { # workload round -> sides in run order (alternating per round)
 	local s="ext plain"
 	if [ "$UPSTREAM" = 1 ] && [[ " $UPSTREAM_WORKLOADS " == *" $1 "* ]]; then
 		s="$s up"
+	fi
+	if [ "$PARTITIONED" = 1 ] && [[ " $PARTITIONED_WORKLOADS " == *" $1 "* ]]; then
+		s="$s part"
 	fi
 	if [ $(($2 % 2)) -eq 0 ]; then
 		echo "$s" | tr ' ' '\n' | tac | tr '\n' ' '
@@ -485,6 +521,42 @@ report() {
 	echo
 	echo "tps = pgbench transactions per second; one transaction is one script iteration"
 	echo "(send_batch: 100 messages; read_archive: 10 messages)."
+	[ "$PARTITIONED" = 1 ] && report_partitioned
+	return 0
+}
+
+# The extension on the partitioned queue against the extension on the plain
+# one (same workload scripts, other queue), with the rows found in the
+# default partitions after each run (0 = the premade runway held).
+report_partitioned() {
+	local w r e p dflt
+	echo
+	echo "partitioned queue (pgmq.create_partitioned by msg_id: partition_interval $PART_INTERVAL," \
+		"premake $PART_PREMAKE, retention $PART_RETENTION; pg_partman" \
+		"$(psql_b -Atc "SELECT extversion FROM pg_extension WHERE extname = 'pg_partman'"))" \
+		"against the plain queue, both through the extension:"
+	printf '%-13s %12s %12s %10s %14s\n' workload "plain queue" "partitioned" "part/plain" "default-part"
+	printf '%-13s %12s %12s %10s %14s\n' "" "tps" "tps" "ratio" "rows per run"
+	for w in $WORKLOADS; do
+		[[ " $PARTITIONED_WORKLOADS " == *" $w "* ]] || continue
+		# shellcheck disable=SC2046
+		e=$(mean $(values "$w" ext))
+		# shellcheck disable=SC2046
+		p=$(mean $(values "$w" part))
+		dflt=$(for r in $(seq "$ROUNDS"); do cat "$LOGS/$w.part.$r.default_rows" 2>/dev/null || echo "?"; done | paste -sd/)
+		printf '%-13s %12s %12s %10s %14s\n' "$w" "$e" "$p" "$(ratio "$p" "$e")" "$dflt"
+	done
+	echo "per round (partitioned / plain-queue tps, ratio):"
+	for w in $WORKLOADS; do
+		[[ " $PARTITIONED_WORKLOADS " == *" $w "* ]] || continue
+		for r in $(seq "$ROUNDS"); do
+			printf '  %-13s round %d: %s / %s  ratio %s\n' "$w" "$r" \
+				"${TPS[$w.part.$r]}" "${TPS[$w.ext.$r]}" "$(ratio "${TPS[$w.part.$r]}" "${TPS[$w.ext.$r]}")"
+		done
+	done
+	echo "partitions now: queue $(psql_b -Atc "SELECT count(*) FROM pg_inherits WHERE inhparent = 'pgmq.q_bench_part'::regclass")," \
+		"archive $(psql_b -Atc "SELECT count(*) FROM pg_inherits WHERE inhparent = 'pgmq.a_bench_part'::regclass")" \
+		"(each including its default partition)"
 }
 
 echo
