@@ -1137,10 +1137,13 @@ BEGIN
 END;
 $$;
 
--- Makes sure partitions of an id-partitioned queue table exist from the
--- next msg_id to premake partitions beyond it. pg_partman premakes from the
--- highest msg_id in the table, so a queue that consumers have drained
--- would get none and its next burst would spill into the default partition.
+-- Makes sure the partitions that id-partitioned queue and archive tables
+-- will need exist: from the next msg_id to premake partitions beyond it,
+-- and for the archive also back to the oldest message still in the queue
+-- (any of them may be archived). pg_partman premakes from the highest
+-- msg_id each table holds, so a queue that consumers have drained, or an
+-- archive that lags behind its queue, would get none and the next rows
+-- would spill into the default partition.
 CREATE FUNCTION pgmq._premake_from_sequence(queue_name TEXT)
 RETURNS void
 LANGUAGE plpgsql
@@ -1148,26 +1151,34 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     partman TEXT := pgmq._get_pg_partman_schema();
-    parent TEXT := 'pgmq.' OPERATOR(pg_catalog.||) pgmq.format_table_name(queue_name, 'q');
+    qparent TEXT := 'pgmq.' OPERATOR(pg_catalog.||) pgmq.format_table_name(queue_name, 'q');
+    parent TEXT;
     ctl TEXT;
     interval_text TEXT;
     part_interval BIGINT;
     ahead INTEGER;
     next_id BIGINT;
+    first_id BIGINT;
 BEGIN
-    EXECUTE pg_catalog.format('SELECT control, partition_interval, premake FROM %I.part_config WHERE parent_table = $1', partman)
-       INTO ctl, interval_text, ahead USING parent;
-    IF ctl IS DISTINCT FROM 'msg_id' THEN
-        RETURN;    -- time partitions: infinite_time_partitions does it
-    END IF;
-    part_interval := interval_text::BIGINT;
     next_id := COALESCE(pg_catalog.pg_sequence_last_value(
-                   pg_catalog.pg_get_serial_sequence(parent, 'msg_id')::regclass), 0) OPERATOR(pg_catalog.+) 1;
-    EXECUTE pg_catalog.format('SELECT %I.create_partition_id(p_parent_table := $1, p_partition_ids := $2)', partman)
-      USING parent, ARRAY(SELECT g FROM pg_catalog.generate_series(
-                              (next_id OPERATOR(pg_catalog./) part_interval) OPERATOR(pg_catalog.*) part_interval,
-                              (next_id OPERATOR(pg_catalog./) part_interval OPERATOR(pg_catalog.+) ahead) OPERATOR(pg_catalog.*) part_interval,
-                              part_interval) g);
+                   pg_catalog.pg_get_serial_sequence(qparent, 'msg_id')::regclass), 0) OPERATOR(pg_catalog.+) 1;
+    FOREACH parent IN ARRAY ARRAY[qparent, 'pgmq.' OPERATOR(pg_catalog.||) pgmq.format_table_name(queue_name, 'a')] LOOP
+        ctl := NULL;
+        EXECUTE pg_catalog.format('SELECT control, partition_interval, premake FROM %I.part_config WHERE parent_table = $1', partman)
+           INTO ctl, interval_text, ahead USING parent;
+        CONTINUE WHEN ctl IS DISTINCT FROM 'msg_id';    -- time partitions: infinite_time_partitions
+        part_interval := interval_text::BIGINT;
+        first_id := next_id;
+        IF parent <> qparent THEN
+            EXECUTE pg_catalog.format('SELECT LEAST(min(msg_id), $1) FROM %s', qparent)
+               INTO first_id USING next_id;
+        END IF;
+        EXECUTE pg_catalog.format('SELECT %I.create_partition_id(p_parent_table := $1, p_partition_ids := $2)', partman)
+          USING parent, ARRAY(SELECT g FROM pg_catalog.generate_series(
+                                  (first_id OPERATOR(pg_catalog./) part_interval) OPERATOR(pg_catalog.*) part_interval,
+                                  (next_id OPERATOR(pg_catalog./) part_interval OPERATOR(pg_catalog.+) ahead) OPERATOR(pg_catalog.*) part_interval,
+                                  part_interval) g);
+    END LOOP;
 END;
 $$;
 
