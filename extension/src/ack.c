@@ -12,6 +12,9 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type_d.h"
+#include "utils/array.h"
+
 #include "pgmq.h"
 
 PG_FUNCTION_INFO_V1(pgmq_delete);
@@ -48,16 +51,54 @@ finish_one(FunctionCallInfo fcinfo, PgmqPlanKind kind)
 	return n > 0;
 }
 
+/*
+ * The smallest and largest non-NULL id in an int8 array; 1 and 0 (an empty
+ * range) when there is none.
+ */
+static void
+id_range(ArrayType *ids, int64 *lo, int64 *hi)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	*lo = 1;
+	*hi = 0;
+	deconstruct_array(ids, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+	{
+		int64		id = DatumGetInt64(elems[i]);
+
+		if (nulls[i])
+			continue;
+		if (*lo > *hi)
+			*lo = *hi = id;
+		else
+		{
+			*lo = Min(*lo, id);
+			*hi = Max(*hi, id);
+		}
+	}
+}
+
 /* Runs an id-array statement; returns the ids it touched, ascending. */
 static void
 finish_many(FunctionCallInfo fcinfo, PgmqPlanKind kind)
 {
 	char	   *name = pgmq_names_arg(fcinfo, 0);
-	Datum		ids = id_arg(fcinfo, "msg_ids");
-	PgmqQueue  *queue = pgmq_queue_open(name, RowExclusiveLock);
+	Datum		values[3];
+	int64		lo;
+	int64		hi;
+	PgmqQueue  *queue;
 
+	values[0] = id_arg(fcinfo, "msg_ids");
+	id_range(DatumGetArrayTypeP(values[0]), &lo, &hi);
+	values[1] = Int64GetDatum(lo);
+	values[2] = Int64GetDatum(hi);
+	queue = pgmq_queue_open(name, RowExclusiveLock);
 	SPI_connect();
-	if (pgmq_exec_plan(pgmq_queue_plan(queue, kind), &ids, NULL) > 0)
+	if (pgmq_exec_plan(pgmq_queue_plan(queue, kind), values, NULL) > 0)
 		pgmq_wait_note_send(queue->qrelid);
 	pgmq_return_ids(fcinfo, true);
 	SPI_finish();

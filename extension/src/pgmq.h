@@ -40,9 +40,9 @@ typedef enum PgmqPlanKind
 	PGMQ_PLAN_READ_COND,		/* $1 now, $2 new vt, $3 qty, $4 low-water, $5 filter */
 	PGMQ_PLAN_POP,				/* $1 now, $2 qty, $3 low-water */
 	PGMQ_PLAN_DELETE,			/* $1 msg_id */
-	PGMQ_PLAN_DELETE_BATCH,		/* $1 msg_ids[] */
+	PGMQ_PLAN_DELETE_BATCH,		/* $1 msg_ids[], $2 min, $3 max of them */
 	PGMQ_PLAN_ARCHIVE,			/* $1 msg_id */
-	PGMQ_PLAN_ARCHIVE_BATCH,	/* $1 msg_ids[] */
+	PGMQ_PLAN_ARCHIVE_BATCH,	/* $1 msg_ids[], $2 min, $3 max of them */
 	PGMQ_PLAN_SET_VT,			/* $1 vt, $2 msg_id */
 	PGMQ_PLAN_SET_VT_BATCH,		/* $1 vt, $2 msg_ids[] */
 	PGMQ_PLAN_METRICS,			/* no parameters */

@@ -85,7 +85,8 @@ static const PlanTemplate plan_templates[PGMQ_NUM_PLANS] = {
 	 */
 	[PGMQ_PLAN_READ] = {
 		"UPDATE {q} m SET vt = $2, read_ct = m.read_ct OPERATOR(pg_catalog.+) 1, last_read_at = $1"
-		" WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+		" WHERE m.msg_id OPERATOR(pg_catalog.>=) $4"
+		" AND m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
 		"  SELECT c.msg_id FROM {q} c WHERE c.vt OPERATOR(pg_catalog.<=) $1"
 		"  AND c.msg_id OPERATOR(pg_catalog.>=) $4"
 		"  ORDER BY c.msg_id LIMIT $3 FOR UPDATE SKIP LOCKED))"
@@ -94,7 +95,8 @@ static const PlanTemplate plan_templates[PGMQ_NUM_PLANS] = {
 	},
 	[PGMQ_PLAN_READ_COND] = {
 		"UPDATE {q} m SET vt = $2, read_ct = m.read_ct OPERATOR(pg_catalog.+) 1, last_read_at = $1"
-		" WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+		" WHERE m.msg_id OPERATOR(pg_catalog.>=) $4"
+		" AND m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
 		"  SELECT c.msg_id FROM {q} c WHERE c.vt OPERATOR(pg_catalog.<=) $1"
 		"  AND c.msg_id OPERATOR(pg_catalog.>=) $4"
 		"  AND c.message OPERATOR(pg_catalog.@>) $5"
@@ -104,7 +106,8 @@ static const PlanTemplate plan_templates[PGMQ_NUM_PLANS] = {
 	},
 	[PGMQ_PLAN_POP] = {
 		"DELETE FROM {q} m"
-		" WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+		" WHERE m.msg_id OPERATOR(pg_catalog.>=) $3"
+		" AND m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
 		"  SELECT c.msg_id FROM {q} c WHERE c.vt OPERATOR(pg_catalog.<=) $1"
 		"  AND c.msg_id OPERATOR(pg_catalog.>=) $3"
 		"  ORDER BY c.msg_id LIMIT $2 FOR UPDATE SKIP LOCKED))"
@@ -115,9 +118,16 @@ static const PlanTemplate plan_templates[PGMQ_NUM_PLANS] = {
 		"DELETE FROM {q} WHERE msg_id OPERATOR(pg_catalog.=) $1 RETURNING msg_id",
 		1, {INT8OID}
 	},
+	/*
+	 * $2 and $3 are the smallest and largest id of $1: PostgreSQL cannot
+	 * prune partitions with "= ANY (array parameter)", but can with a range,
+	 * so a batch on a partitioned queue touches only the partitions it needs.
+	 */
 	[PGMQ_PLAN_DELETE_BATCH] = {
-		"DELETE FROM {q} WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1) RETURNING msg_id",
-		1, {INT8ARRAYOID}
+		"DELETE FROM {q} WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1)"
+		" AND msg_id OPERATOR(pg_catalog.>=) $2 AND msg_id OPERATOR(pg_catalog.<=) $3"
+		" RETURNING msg_id",
+		3, {INT8ARRAYOID, INT8OID, INT8OID}
 	},
 	[PGMQ_PLAN_ARCHIVE] = {
 		"WITH archived AS (DELETE FROM {q} WHERE msg_id OPERATOR(pg_catalog.=) $1"
@@ -129,11 +139,12 @@ static const PlanTemplate plan_templates[PGMQ_NUM_PLANS] = {
 	},
 	[PGMQ_PLAN_ARCHIVE_BATCH] = {
 		"WITH archived AS (DELETE FROM {q} WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1)"
+		"  AND msg_id OPERATOR(pg_catalog.>=) $2 AND msg_id OPERATOR(pg_catalog.<=) $3"
 		"  RETURNING msg_id, vt, read_ct, enqueued_at, last_read_at, message, headers)"
 		" INSERT INTO {a} (msg_id, vt, read_ct, enqueued_at, last_read_at, message, headers)"
 		" SELECT msg_id, vt, read_ct, enqueued_at, last_read_at, message, headers FROM archived"
 		" RETURNING msg_id",
-		1, {INT8ARRAYOID}
+		3, {INT8ARRAYOID, INT8OID, INT8OID}
 	},
 	[PGMQ_PLAN_SET_VT] = {
 		"UPDATE {q} SET vt = $1 WHERE msg_id OPERATOR(pg_catalog.=) $2"
