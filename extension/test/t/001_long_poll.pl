@@ -184,7 +184,29 @@ sub waiter_pid
 	$listener->finish;
 }
 
-# 7. Without the preload read_with_poll still works, by polling.
+# 7. Postmaster death ends a wait at once: no orphaned backend lingers.
+{
+	my $c = start_psql("SELECT count(*) FROM pgmq.read_with_poll('lp', 30, 1, 60, 100000)");
+	wait_for_waiters(1);
+	my $backend = waiter_pid();
+	my $postmaster = (split /\n/, slurp_file($node->data_dir . '/postmaster.pid'))[0];
+	kill 'KILL', $postmaster;
+	my $t0 = time;
+	usleep(20_000) while kill(0, $backend) && time - $t0 < 10;
+	ok(!kill(0, $backend), 'the waiting backend exits when the postmaster dies');
+	cmp_ok(time - $t0, '<', 2, 'promptly');
+	$c->[0]->finish;
+	# Start again from the crash once the other orphans are gone too.
+	unlink $node->data_dir . '/postmaster.pid';
+	$node->_update_pid(-1);
+	for (1 .. 100)
+	{
+		last if $node->start(fail_ok => 1);
+		usleep(200_000);
+	}
+}
+
+# 8. Without the preload read_with_poll still works, by polling.
 {
 	$node->adjust_conf('postgresql.conf', 'shared_preload_libraries', "''");
 	$node->restart;
