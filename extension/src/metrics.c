@@ -12,12 +12,25 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "access/xlog.h"
-#include "catalog/pg_class.h"
+#include "access/relation.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "executor/tuptable.h"
 #include "funcapi.h"
+#include "miscadmin.h"
+#include "parser/parse_relation.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/tuplestore.h"
 
 #include "pgmq.h"
@@ -118,19 +131,163 @@ pgmq_metrics(PG_FUNCTION_ARGS)
 }
 
 /*
+ * metrics_all computes each plain queue's row itself: one heap scan of the
+ * queue table with the calling statement's snapshot, counting the visible
+ * rows and those with vt <= now() and keeping the oldest and newest
+ * enqueued_at, which is what the metrics statement's plan does, without
+ * parsing, planning or caching a statement per queue. A scrape of 10,000
+ * queues thus neither prepares 10,000 statements nor pushes the plans of
+ * the queues this backend works on out of its cache. Each table's ACCESS
+ * SHARE lock is released once its scan is done, so the scrape needs no
+ * lock table room per queue. Partitioned queues and tables with row level
+ * security go through the SQL statement instead (one-shot, not cached).
+ */
+
+/* EXTRACT(epoch FROM now() - ts)::int4, by the same functions. */
+static Datum
+age_secs(TimestampTz now, TimestampTz ts)
+{
+	Datum		interval = DirectFunctionCall2(timestamp_mi, TimestampTzGetDatum(now),
+											   TimestampTzGetDatum(ts));
+	Datum		epoch = DirectFunctionCall2(extract_interval,
+											PointerGetDatum(cstring_to_text("epoch")), interval);
+
+	return DirectFunctionCall1(numeric_int4, epoch);
+}
+
+/*
+ * total_messages: the identity sequence's last value, 0 if never used. The
+ * sequence is read as the statement would ("SELECT ... FROM seq"), under an
+ * ACCESS SHARE lock released at once.
+ */
+static Datum
+total_messages(Oid relid)
+{
+	Oid			seqid = getIdentitySequence(relid, 1, true);
+	Relation	seqrel;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	AclResult	aclresult;
+	int64		total = 0;
+
+	if (!OidIsValid(seqid))
+		return Int64GetDatum(0);
+	seqrel = relation_open(seqid, AccessShareLock);
+	aclresult = pg_class_aclcheck(seqid, GetUserId(), ACL_SELECT);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, OBJECT_SEQUENCE, RelationGetRelationName(seqrel));
+	slot = table_slot_create(seqrel, NULL);
+	scan = table_beginscan(seqrel, GetActiveSnapshot(), 0, NULL);
+	if (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		bool		is_called = DatumGetBool(slot_getattr(slot, 3, &isnull));
+
+		if (is_called)
+			total = DatumGetInt64(slot_getattr(slot, 1, &isnull));
+	}
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	relation_close(seqrel, AccessShareLock);
+	return Int64GetDatum(total);
+}
+
+/*
+ * Fills values[1..6] of a plain queue table by scanning it; false if the
+ * table is gone or must go through SQL (partitioned, row level security).
+ */
+static bool
+scan_metrics(Oid relid, Datum *values, bool *nulls)
+{
+	Relation	rel;
+	AttrNumber	enq_att;
+	AttrNumber	vt_att;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	int64		count = 0;
+	int64		visible = 0;
+	TimestampTz oldest = 0;
+	TimestampTz newest = 0;
+	AclResult	aclresult;
+
+	rel = try_table_open(relid, AccessShareLock);
+	if (rel == NULL)
+		return false;			/* dropped since it was listed */
+	if (rel->rd_rel->relkind != RELKIND_RELATION ||
+		check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
+	{
+		table_close(rel, NoLock);
+		return false;
+	}
+	aclresult = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, OBJECT_TABLE, RelationGetRelationName(rel));
+	enq_att = attnameAttNum(rel, "enqueued_at", false);
+	vt_att = attnameAttNum(rel, "vt", false);
+	if (enq_att <= 0 || vt_att <= 0)
+		elog(ERROR, "pgmq: queue table \"%s\" lacks enqueued_at or vt",
+			 RelationGetRelationName(rel));
+
+	slot = table_slot_create(rel, NULL);
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		TimestampTz enq = DatumGetTimestampTz(slot_getattr(slot, enq_att, &isnull));
+		TimestampTz vt;
+
+		CHECK_FOR_INTERRUPTS();
+		/* enqueued_at and vt are NOT NULL in pgmq's DDL; count as SQL would. */
+		if (!isnull)
+		{
+			if (count == 0 || enq < oldest)
+				oldest = enq;
+			if (count == 0 || enq > newest)
+				newest = enq;
+		}
+		vt = DatumGetTimestampTz(slot_getattr(slot, vt_att, &isnull));
+		if (!isnull && vt <= now)
+			visible++;
+		count++;
+	}
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+
+	values[1] = Int64GetDatum(count);
+	nulls[1] = false;
+	nulls[2] = nulls[3] = (count == 0);
+	if (count > 0)
+	{
+		values[2] = age_secs(now, newest);
+		values[3] = age_secs(now, oldest);
+	}
+	values[4] = total_messages(relid);
+	nulls[4] = false;
+	values[5] = TimestampTzGetDatum(now);
+	nulls[5] = false;
+	values[6] = Int64GetDatum(visible);
+	nulls[6] = false;
+	table_close(rel, AccessShareLock);	/* releases the lock: read only */
+	return true;
+}
+
+/*
  * pgmq.metrics_all() returns setof pgmq.metrics_result
  *
- * One row per queue in pgmq.meta, by name. A registry row whose table is
- * gone is skipped rather than failing the whole scrape, and so are
- * unlogged queues on a standby.
+ * One row per queue in pgmq.meta, by name: the same values as metrics().
+ * A registry row whose table is gone is skipped rather than failing the
+ * whole scrape.
  */
 Datum
 pgmq_metrics_all(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext callcxt = CurrentMemoryContext;
+	MemoryContext rowcxt;
 	List	   *names = NIL;
 	ListCell   *lc;
+	Oid			nspid;
 
 	InitMaterializedSRF(fcinfo, 0);
 
@@ -146,29 +303,53 @@ pgmq_metrics_all(PG_FUNCTION_ARGS)
 		names = lappend(names, pstrdup(name));
 		MemoryContextSwitchTo(oldcxt);
 	}
-	SPI_freetuptable(SPI_tuptable);
+	SPI_finish();
 
+	nspid = get_namespace_oid(PGMQ_SCHEMA, false);
+	rowcxt = AllocSetContextCreate(callcxt, "pgmq metrics_all row", ALLOCSET_SMALL_SIZES);
 	foreach(lc, names)
 	{
 		char	   *name = lfirst(lc);
 		Datum		values[METRICS_NATTS];
 		bool		nulls[METRICS_NATTS];
-		Oid			nspid = get_namespace_oid(PGMQ_SCHEMA, false);
 		Oid			relid = get_relname_relid(pgmq_names_table(name, "q"), nspid);
-		PgmqQueue  *queue;
+		MemoryContext oldcxt;
 
 		if (!OidIsValid(relid))
 			continue;
-		/* A standby has no contents of unlogged queues, and may not read them. */
-		if (RecoveryInProgress() && get_rel_persistence(relid) == RELPERSISTENCE_UNLOGGED)
-			continue;
-		queue = pgmq_queue_open(name, AccessShareLock);
-		queue_metrics(queue, name, values, nulls, callcxt);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		SPI_freetuptable(SPI_tuptable);
-		pgmq_queue_close(queue);
+		oldcxt = MemoryContextSwitchTo(rowcxt);
+		values[0] = CStringGetTextDatum(name);
+		nulls[0] = false;
+		if (scan_metrics(relid, values, nulls))
+		{
+			nulls[7] = true;	/* a plain table has no default partition */
+			values[7] = (Datum) 0;
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+		else if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		{
+			/* Partitioned or with row level security: the SQL statement. */
+			PgmqQueue	queue;
+			char	   *sql;
+			int64		default_rows;
+
+			memset(&queue, 0, sizeof(queue));
+			queue.qrelid = relid;
+			strlcpy(queue.table_base, pgmq_names_table(name, "q") + 2, NAMEDATALEN);
+			sql = pgmq_queue_sql(&queue, PGMQ_PLAN_METRICS);
+			SPI_connect();
+			if (SPI_execute(sql, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+				elog(ERROR, "pgmq: could not read the metrics of queue \"%s\"", name);
+			for (int i = 1; i <= 6; i++)
+				values[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i, &nulls[i]);
+			nulls[7] = !default_partition_rows(&queue, &default_rows);
+			values[7] = nulls[7] ? (Datum) 0 : Int64GetDatum(default_rows);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			SPI_finish();
+		}
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(rowcxt);
 	}
-	SPI_finish();
 	return (Datum) 0;
 }
 

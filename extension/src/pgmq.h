@@ -80,6 +80,7 @@ extern char *pgmq_names_arg(FunctionCallInfo fcinfo, int argno);
 extern void pgmq_plans_init(void);
 extern PgmqQueue *pgmq_queue_open(const char *name, LOCKMODE lockmode);
 extern SPIPlanPtr pgmq_queue_plan(PgmqQueue *queue, PgmqPlanKind kind);
+extern char *pgmq_queue_sql(PgmqQueue *queue, PgmqPlanKind kind);
 extern void pgmq_queue_close(PgmqQueue *queue);
 extern char *pgmq_queue_table(PgmqQueue *queue, char prefix);
 

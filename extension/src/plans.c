@@ -468,6 +468,17 @@ expand_template(const char *tmpl, PgmqQueue *queue)
 }
 
 /*
+ * pgmq_queue_sql
+ *		The statement text of a plan kind for a queue, palloc'd, for running
+ *		it once without keeping a plan. Uses table_base and qrelid only.
+ */
+char *
+pgmq_queue_sql(PgmqQueue *queue, PgmqPlanKind kind)
+{
+	return expand_template(plan_templates[kind].sql, queue);
+}
+
+/*
  * pgmq_queue_plan
  *		The kept plan of the given kind for an opened queue, prepared on
  *		first use. The caller must be connected to SPI.

@@ -61,6 +61,47 @@ DELETE FROM pgmq.meta WHERE queue_name = 'm_ghost';
 SELECT (SELECT m FROM pgmq.metrics('m_q') m) = (SELECT a FROM pgmq.metrics_all() a WHERE queue_name = 'm_q')
        AS same_row;
 
+-- metrics_all scans plain queue tables itself: with a couple of hundred
+-- queues, every row equals the queue's metrics row.
+SELECT count(*) FROM (SELECT pgmq.create('m_many_' || i) FROM generate_series(1, 205) i) c;
+SELECT pgmq.send('m_many_' || i, '{}') FROM generate_series(150, 152) i;
+SELECT count(*) AS queues, sum(queue_length) AS messages FROM pgmq.metrics_all();
+SELECT count(*) AS differing
+  FROM pgmq.metrics_all() a, LATERAL pgmq.metrics(a.queue_name) m
+ WHERE (a.queue_length, a.newest_msg_age_sec, a.oldest_msg_age_sec, a.total_messages,
+        a.scrape_time, a.queue_visible_length, a.default_partition_length)
+       IS DISTINCT FROM
+       (m.queue_length, m.newest_msg_age_sec, m.oldest_msg_age_sec, m.total_messages,
+        m.scrape_time, m.queue_visible_length, m.default_partition_length);
+-- It keeps no lock on the queue tables or their sequences once it has
+-- returned, and it works in read-only transactions and inside PL/pgSQL
+-- exception blocks.
+BEGIN READ ONLY;
+SELECT count(*) FROM pgmq.metrics_all();
+SELECT count(*) AS queue_table_locks
+  FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+ WHERE l.pid = pg_backend_pid() AND c.relnamespace = 'pgmq'::regnamespace
+   AND c.relname LIKE 'q\_%';
+COMMIT;
+DO $$
+DECLARE n bigint;
+BEGIN
+    BEGIN
+        SELECT count(*) INTO n FROM pgmq.metrics_all();
+        RAISE NOTICE 'metrics_all: % rows', n;
+        PERFORM 1 / 0;
+    EXCEPTION WHEN division_by_zero THEN
+        RAISE NOTICE 'caught';
+    END;
+    SELECT count(*) INTO n FROM pgmq.metrics_all();
+    RAISE NOTICE 'metrics_all again: % rows', n;
+END $$;
+-- A scrape does not touch this backend's per-queue plan cache.
+SELECT count(*) FROM pg_backend_memory_contexts WHERE name = 'CachedPlanSource' \gset before_
+SELECT count(*) FROM pgmq.metrics_all();
+SELECT count(*) - :before_count AS new_plans FROM pg_backend_memory_contexts WHERE name = 'CachedPlanSource';
+SELECT count(*) FROM (SELECT pgmq.drop_queue('m_many_' || i) FROM generate_series(1, 205) i) d;
+
 -- metrics errors.
 SELECT * FROM pgmq.metrics(NULL);
 \echo :LAST_ERROR_SQLSTATE

@@ -58,6 +58,9 @@ SELECT queue_name, queue_length, total_messages, queue_visible_length, default_p
 SELECT count(*) FROM pgmq.send_batch('pq_id', array_fill('{}'::jsonb, ARRAY[40]));
 SELECT default_partition_length FROM pgmq.metrics('pq_id');
 SELECT count(*) FROM pgmq.q_pq_id_default;
+-- metrics_all has the same row, default partitions included
+SELECT (SELECT m FROM pgmq.metrics('pq_id') m) = (SELECT a FROM pgmq.metrics_all() a WHERE queue_name = 'pq_id')
+       AS same_row;
 SELECT pgmq.run_maintenance('pq_id') AS failed_steps;
 SELECT pgmq.repair_partitions('pq_id');
 SELECT default_partition_length FROM pgmq.metrics('pq_id');
