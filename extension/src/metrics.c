@@ -16,6 +16,7 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -277,7 +278,7 @@ scan_metrics(Oid relid, Datum *values, bool *nulls)
  *
  * One row per queue in pgmq.meta, by name: the same values as metrics().
  * A registry row whose table is gone is skipped rather than failing the
- * whole scrape.
+ * whole scrape, and so are unlogged queues on a standby.
  */
 Datum
 pgmq_metrics_all(PG_FUNCTION_ARGS)
@@ -316,6 +317,9 @@ pgmq_metrics_all(PG_FUNCTION_ARGS)
 		MemoryContext oldcxt;
 
 		if (!OidIsValid(relid))
+			continue;
+		/* A standby has no contents of unlogged queues, and may not read them. */
+		if (RecoveryInProgress() && get_rel_persistence(relid) == RELPERSISTENCE_UNLOGGED)
 			continue;
 		oldcxt = MemoryContextSwitchTo(rowcxt);
 		values[0] = CStringGetTextDatum(name);
