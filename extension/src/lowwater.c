@@ -59,7 +59,7 @@
 #include "pgmq.h"
 
 /* Milliseconds between attempts to advance a queue's mark; 0 disables. */
-int			pgmq_low_water_interval = 100;
+int			pgmq_low_water_interval = 10;
 
 typedef struct LowWater
 {
@@ -105,7 +105,7 @@ pgmq_lowwater_init(void)
 							"Milliseconds between updates of a queue's low-water mark in a backend.",
 							"Claims skip the msg_ids below the mark, which no live message has. 0 disables the mark.",
 							&pgmq_low_water_interval,
-							100, 0, 3600 * 1000,
+							10, 0, 3600 * 1000,
 							PGC_USERSET, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 	CacheRegisterRelcacheCallback(lowwater_relcache_cb, (Datum) 0);

@@ -35,8 +35,9 @@ _PG_init(void)
 							NULL, NULL, NULL);
 	pgmq_wait_init();
 	pgmq_maintenance_init();
+	pgmq_lowwater_init();
+	/* After every pgmq.* setting is defined: the rest are removed. */
 	MarkGUCPrefixReserved("pgmq");
 
 	pgmq_plans_init();
-	pgmq_lowwater_init();
 }

@@ -18,6 +18,8 @@ pgmq.low_water_interval = 1
 max_connections = 40
 });
 $node->start;
+is($node->safe_psql('postgres', 'SHOW pgmq.low_water_interval'), '1ms',
+	'pgmq.low_water_interval is taken from postgresql.conf');
 $node->safe_psql('postgres', q{
 	CREATE EXTENSION pgmq;
 	SELECT pgmq.create('lw');
