@@ -6,6 +6,8 @@
 #   make bench    benchmarks: throughput against plain SQL, long-poll latency,
 #                 grouped reads on a deep backlog and topic sends
 #                 (see bench/README.md)
+#   make soak     production scenarios (steady load, held xmin, many queues,
+#                 message sizes, durable commits) with 10-minute runs
 #   make memcheck the regression suite with the server under valgrind
 #
 # Both run and test need root on a fresh machine (to install packages and
@@ -15,7 +17,7 @@ PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 STRICT_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
                 -Wno-missing-field-initializers -DUSE_ASSERT_CHECKING
 
-.PHONY: all deps build install run stop psql test test-build bench memcheck clean
+.PHONY: all deps build install run stop psql test test-build bench soak memcheck clean
 
 all: build
 
@@ -55,6 +57,11 @@ bench: install
 	@bench/run.sh
 	@bench/latency.sh
 	@bench/fifo.sh
+	@bench/soak.sh
+
+# The production scenarios with 10-minute steady and held-xmin runs.
+soak: install
+	@SOAK_MINUTES=10 bench/soak.sh
 
 memcheck: deps
 	@scripts/memcheck.sh
