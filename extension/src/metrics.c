@@ -23,6 +23,9 @@
 #include "executor/tuptable.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "optimizer/cost.h"
+#include "optimizer/paths.h"
+#include "storage/bufmgr.h"
 #include "parser/parse_relation.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -140,8 +143,10 @@ pgmq_metrics(PG_FUNCTION_ARGS)
  * queues thus neither prepares 10,000 statements nor pushes the plans of
  * the queues this backend works on out of its cache. Each table's ACCESS
  * SHARE lock is released once its scan is done, so the scrape needs no
- * lock table room per queue. Partitioned queues and tables with row level
- * security go through the SQL statement instead (one-shot, not cached).
+ * lock table room per queue. Partitioned queues, tables with row level
+ * security and tables of min_parallel_table_scan_size or more (when
+ * parallel query is on) go through the SQL statement instead (one-shot,
+ * not cached).
  */
 
 /* EXTRACT(epoch FROM now() - ts)::int4, by the same functions. */
@@ -215,8 +220,14 @@ scan_metrics(Oid relid, Datum *values, bool *nulls)
 	rel = try_table_open(relid, AccessShareLock);
 	if (rel == NULL)
 		return false;			/* dropped since it was listed */
+	/*
+	 * Big tables go through SQL too: the executor may scan them with
+	 * parallel workers, which this loop cannot.
+	 */
 	if (rel->rd_rel->relkind != RELKIND_RELATION ||
-		check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
+		check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED ||
+		(max_parallel_workers_per_gather > 0 &&
+		 RelationGetNumberOfBlocks(rel) >= (BlockNumber) min_parallel_table_scan_size))
 	{
 		table_close(rel, NoLock);
 		return false;
