@@ -356,6 +356,8 @@ SQL
 
 many_run() {
 	local made=0 n side op t0
+	# The soak queues (millions of rows) would dominate metrics_all.
+	psql_b -c "SELECT pgmq.drop_queue(queue_name) FROM pgmq.meta WHERE queue_name IN ('soak_ext', 'soak_plain')" >/dev/null
 	for n in $QUEUE_COUNTS; do
 		t0=$(date +%s)
 		psql_b -c "CALL make_queues($((made + 1)), $n)"
@@ -429,11 +431,15 @@ size_run() {
 		# Run by transaction count, sized so 1 MiB runs stay near a second's
 		# work and small ones near SIZE_SECONDS (a backlog of that many).
 		case $sz in
-		1048576) txn=150 ;; 10240) txn=6000 ;; *) txn=$((SIZE_SECONDS * 2000)) ;;
+		1048576) txn=300 ;; 10240) txn=$((SIZE_SECONDS * 1500)) ;; *) txn=$((SIZE_SECONDS * 5000)) ;;
 		esac
 		for op in send consume archive; do
 			declare -A T=()
-			for side in ext plain; do
+			local round sides
+			for round in 1 2; do
+			sides="ext plain"
+			[ "$round" = 2 ] && sides="plain ext"
+			for side in $sides; do
 				# both sides use the same table: the ext/plain scripts name it the same way
 				n=0
 				[ "$op" != send ] && n=$((txn * 2 + 100))
@@ -444,14 +450,18 @@ INSERT INTO pgmq.q_size_$sz (vt, message)
 VACUUM ANALYZE pgmq.q_size_$sz; VACUUM ANALYZE pgmq.a_size_$sz;
 CHECKPOINT;
 SQL
-				pgb -M prepared -c 2 -j 2 -t "$txn" -f "$S/$op.$tag.$side.sql" >"$LOGS/size.$sz.$op.$side" 2>&1 || true
-				T[$side]=$(tps_of "$LOGS/size.$sz.$op.$side")
+				pgb -M prepared -c 2 -j 2 -t "$txn" -f "$S/$op.$tag.$side.sql" >"$LOGS/size.$sz.$op.$side.$round" 2>&1 || true
+				T[$side]=$(( ${T[$side]:-0} + $(tps_of "$LOGS/size.$sz.$op.$side.$round") / 2 ))
+				T[$side.$round]=$(tps_of "$LOGS/size.$sz.$op.$side.$round")
 			done
-			printf '  %-9s %-8s %10s %10s %7s\n' "$sz" "$op" "${T[ext]}" "${T[plain]}" "$(ratio "${T[ext]}" "${T[plain]}")"
+			done
+			printf '  %-9s %-8s %10s %10s %7s   (rounds: %s/%s, %s/%s)\n' "$sz" "$op" "${T[ext]}" "${T[plain]}" "$(ratio "${T[ext]}" "${T[plain]}")" \
+				"${T[ext.1]}" "${T[plain.1]}" "${T[ext.2]}" "${T[plain.2]}"
 		done
 		psql_b -c "SELECT pgmq.drop_queue('size_$sz')" >/dev/null
 	done
-	echo "  (tps = messages per second; consume = read + delete, archive = read + archive, one transaction)"
+	echo "  (tps = messages per second, mean of 2 rounds in alternating order; consume = read + delete,"
+	echo "   archive = read + archive, one transaction each; pgbench -t, so a run is a fixed number of messages)"
 }
 
 # ---------------------------------------------------------------------------
@@ -461,21 +471,18 @@ SQL
 durable_run() {
 	local c r side
 	psql_b -c "SELECT pgmq.create('durable')" >/dev/null
+	# The server's commit rate, one statement in autocommit like a send.
 	# PostgreSQL commits a transaction that wrote no WAL without flushing,
 	# even with an xid: "txid" alone is not a durable commit. "commit"
-	# adds a transactional logical message (a WAL record, no table), so its
-	# commit waits for the flush: the server's durable commit rate.
+	# writes a transactional logical message (a WAL record, an xid, no
+	# table), so its commit waits for the flush like a send's does.
 	cat >"$S/txid.sql" <<EOF
-BEGIN;
 SELECT txid_current();
-COMMIT;
 EOF
 	cat >"$S/commit.sql" <<EOF
-BEGIN;
-SELECT txid_current();
 SELECT pg_logical_emit_message(true, 'pgmq-bench', '');
-COMMIT;
 EOF
+	chmod a+r "$S"/*.sql
 	write_scripts durable "'$MSG'" dur
 	echo "  data directory on: $(df -P "$DATA" | awk 'NR == 2 { print $1 }'); synchronous_commit = on, wal_sync_method = $(psql_b -Atc 'SHOW wal_sync_method')"
 	printf '  %-8s %12s %12s %12s %12s %10s %12s\n' clients "txid-only" "commit tps" "ext send" "plain send" "ext/commit" "plain/commit"
@@ -530,7 +537,7 @@ for sc in $SCENARIOS; do
 		many_run 2>&1 | tee -a "$RESULTS"
 		;;
 	size)
-		echo "== message size: pgbench -c 2 -M prepared, fixed transaction counts" | tee -a "$RESULTS"
+		echo "== message size: pgbench -c 2 -M prepared, fixed transaction counts, 2 rounds" | tee -a "$RESULTS"
 		size_run 2>&1 | tee -a "$RESULTS"
 		;;
 	durable)
