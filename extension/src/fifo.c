@@ -496,8 +496,7 @@ static Datum
 read_grouped_with_poll(FunctionCallInfo fcinfo, FifoMode mode)
 {
 	char	   *name = pgmq_names_arg(fcinfo, 0);
-	int32		max_poll_seconds = pgmq_int_arg(fcinfo, 3, "max_poll_seconds");
-	int32		poll_interval_ms = pgmq_int_arg(fcinfo, 4, "poll_interval_ms");
+	int32		poll_interval_ms;
 	FifoArgs	args;
 	PgmqQueue  *queue;
 	MemoryContext scratch;
@@ -507,17 +506,7 @@ read_grouped_with_poll(FunctionCallInfo fcinfo, FifoMode mode)
 	uint64		claimed = 0;
 
 	fifo_args(fcinfo, mode, &args);
-	if (max_poll_seconds < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("max_poll_seconds must not be negative, got %d", max_poll_seconds)));
-	if (poll_interval_ms <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("poll_interval_ms must be greater than zero, got %d", poll_interval_ms)));
-
-	deadline = pgmq_timestamp_add_secs(GetCurrentTimestamp(), max_poll_seconds,
-									   "max_poll_seconds");
+	deadline = pgmq_wait_poll_args(fcinfo, 3, &poll_interval_ms);
 	queue = pgmq_queue_open(name, RowExclusiveLock);
 	SPI_connect();
 	scratch = AllocSetContextCreate(CurrentMemoryContext, "pgmq grouped read",

@@ -154,24 +154,13 @@ Datum
 pgmq_read_with_poll(PG_FUNCTION_ARGS)
 {
 	char	   *name = pgmq_names_arg(fcinfo, 0);
-	int32		max_poll_seconds = pgmq_int_arg(fcinfo, 3, "max_poll_seconds");
-	int32		poll_interval_ms = pgmq_int_arg(fcinfo, 4, "poll_interval_ms");
+	int32		poll_interval_ms;
 	ReadArgs	args;
 	PgmqQueue  *queue;
 	TimestampTz deadline;
 
 	read_args(fcinfo, 5, &args);
-	if (max_poll_seconds < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("max_poll_seconds must not be negative, got %d", max_poll_seconds)));
-	if (poll_interval_ms <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("poll_interval_ms must be greater than zero, got %d", poll_interval_ms)));
-
-	deadline = pgmq_timestamp_add_secs(GetCurrentTimestamp(), max_poll_seconds,
-									   "max_poll_seconds");
+	deadline = pgmq_wait_poll_args(fcinfo, 3, &poll_interval_ms);
 	queue = pgmq_queue_open(name, RowExclusiveLock);
 	SPI_connect();
 

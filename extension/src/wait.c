@@ -43,6 +43,7 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 #include "pgmq.h"
 
@@ -349,4 +350,29 @@ pgmq_wait_sleep(long timeout_ms)
 					 timeout_ms, PG_WAIT_EXTENSION);
 	ResetLatch(MyLatch);
 	CHECK_FOR_INTERRUPTS();
+}
+
+/*
+ * pgmq_wait_poll_args
+ *		Reads and checks the max_poll_seconds and poll_interval_ms arguments
+ *		of a *_with_poll function (at argno and argno + 1). Returns when the
+ *		poll must end and sets *interval_ms.
+ */
+TimestampTz
+pgmq_wait_poll_args(FunctionCallInfo fcinfo, int argno, int32 *interval_ms)
+{
+	int32		max_poll_seconds = pgmq_int_arg(fcinfo, argno, "max_poll_seconds");
+	int32		poll_interval_ms = pgmq_int_arg(fcinfo, argno + 1, "poll_interval_ms");
+
+	if (max_poll_seconds < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_poll_seconds must not be negative, got %d", max_poll_seconds)));
+	if (poll_interval_ms <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("poll_interval_ms must be greater than zero, got %d", poll_interval_ms)));
+	*interval_ms = poll_interval_ms;
+	return pgmq_timestamp_add_secs(GetCurrentTimestamp(), max_poll_seconds,
+								   "max_poll_seconds");
 }
