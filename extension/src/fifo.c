@@ -518,19 +518,14 @@ read_grouped_with_poll(FunctionCallInfo fcinfo, FifoMode mode)
 	{
 		for (;;)
 		{
-			long		remaining_ms;
-
 			claimed = claim_grouped(queue, &args, scratch, &chosen, &nchosen);
 			if (claimed > 0)
 				break;
 			if (SPI_tuptable != NULL && nchosen > 0)
 				SPI_freetuptable(SPI_tuptable);
 			pfree(chosen);
-
-			remaining_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
-			if (remaining_ms <= 0)
+			if (!pgmq_wait_sleep(deadline, poll_interval_ms))
 				break;
-			pgmq_wait_sleep(Min(remaining_ms, poll_interval_ms));
 		}
 	}
 	PG_FINALLY();

@@ -106,7 +106,7 @@ extern void pgmq_wait_note_send(Oid relid);
 extern void pgmq_wait_note_claim(Oid relid);
 extern bool pgmq_wait_register(Oid relid);
 extern void pgmq_wait_unregister(void);
-extern void pgmq_wait_sleep(long timeout_ms);
+extern bool pgmq_wait_sleep(TimestampTz deadline, int32 interval_ms);
 extern TimestampTz pgmq_wait_poll_args(FunctionCallInfo fcinfo, int argno,
 									   int32 *interval_ms);
 

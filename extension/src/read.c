@@ -170,16 +170,11 @@ pgmq_read_with_poll(PG_FUNCTION_ARGS)
 	{
 		for (;;)
 		{
-			long		remaining_ms;
-
 			if (claim(queue, &args) > 0)
 				break;
 			SPI_freetuptable(SPI_tuptable);
-
-			remaining_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
-			if (remaining_ms <= 0)
+			if (!pgmq_wait_sleep(deadline, poll_interval_ms))
 				break;
-			pgmq_wait_sleep(Min(remaining_ms, poll_interval_ms));
 		}
 	}
 	PG_FINALLY();

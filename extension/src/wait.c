@@ -329,7 +329,9 @@ pgmq_wait_unregister(void)
 
 /*
  * pgmq_wait_sleep
- *		Sleeps up to timeout_ms or until woken, then handles interrupts.
+ *		Sleeps until woken, interval_ms have passed or the deadline comes,
+ *		whichever is first, then handles interrupts. Returns false, without
+ *		sleeping, once the deadline has passed: the poll is over.
  *
  * In READ COMMITTED every query of the poll takes a new snapshot, so the
  * sleep gives up this backend's xmin: a long poll must not hold back
@@ -337,9 +339,13 @@ pgmq_wait_unregister(void)
  * READ or SERIALIZABLE the transaction snapshot is still needed, so it
  * stays.
  */
-void
-pgmq_wait_sleep(long timeout_ms)
+bool
+pgmq_wait_sleep(TimestampTz deadline, int32 interval_ms)
 {
+	long		remaining_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+
+	if (remaining_ms <= 0)
+		return false;
 	if (!IsolationUsesXactSnapshot())
 	{
 		InvalidateCatalogSnapshot();
@@ -347,9 +353,10 @@ pgmq_wait_sleep(long timeout_ms)
 	}
 	(void) WaitLatch(MyLatch,
 					 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-					 timeout_ms, PG_WAIT_EXTENSION);
+					 Min(remaining_ms, interval_ms), PG_WAIT_EXTENSION);
 	ResetLatch(MyLatch);
 	CHECK_FOR_INTERRUPTS();
+	return true;
 }
 
 /*
