@@ -10,8 +10,10 @@
 #                 message sizes, durable commits) with 10-minute runs
 #   make memcheck the regression suite with the server under valgrind
 #
-# Both run and test need root on a fresh machine (to install packages and
-# the extension); the servers themselves run as the postgres OS user.
+# On a fresh machine run and test need root to install packages, and run
+# also to install the extension system-wide. test, bench and memcheck build
+# into private copies of the PostgreSQL installation (scripts/prefix.sh)
+# and never change the system's. Servers run as the postgres OS user.
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 STRICT_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
@@ -42,28 +44,28 @@ stop:
 psql:
 	@scripts/cluster.sh psql
 
-# Tests build with warnings as errors and assertions on.
+# Tests build with warnings as errors and assertions on, into a private
+# copy of the PostgreSQL installation in build/test (scripts/prefix.sh): the
+# host's installation is left as it is.
 test-build: deps
-	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) clean
-	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) PG_CFLAGS="$(STRICT_CFLAGS)"
-	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) install
-	@# Leave no assertion-enabled objects for a later plain `make install`.
-	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) clean >/dev/null
+	@bash -c '. scripts/common.sh && . scripts/prefix.sh && \
+		private_install "$(CURDIR)/build/test" "$(STRICT_CFLAGS)" && echo "built pgmq into build/test"'
 
 test: test-build
 	@scripts/test.sh $(SUITES)
 
-bench: install
+bench: deps
 	@bench/run.sh
 	@bench/latency.sh
 	@bench/fifo.sh
 	@bench/soak.sh
 
 # The production scenarios with 10-minute steady and held-xmin runs.
-soak: install
+soak: deps
 	@SOAK_MINUTES=10 bench/soak.sh
 
-memcheck: deps
+memcheck:
+	@scripts/deps.sh valgrind
 	@scripts/memcheck.sh
 
 clean:

@@ -27,6 +27,7 @@
 #   KEEP=1        leave the server running
 set -euo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
+. "$(dirname "$0")/lib.sh"
 
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
@@ -46,12 +47,13 @@ cleanup() {
 		echo "server left running: psql -h $WORK -p $PORT -U postgres postgres"
 		return
 	fi
-	as_pg pg_ctl -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true
+	[ -n "${PRIV_BIN:-}" ] && pg_server pg_ctl -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-as_pg initdb -D "$WORK/data" -U postgres --auth=trust >/dev/null
+bench_install >/dev/null
+pg_server initdb -D "$WORK/data" -U postgres --auth=trust >/dev/null
 cat >>"$WORK/data/postgresql.conf" <<CONF
 listen_addresses = ''
 unix_socket_directories = '$WORK'
@@ -61,7 +63,7 @@ shared_buffers = 1GB
 shared_preload_libraries = 'pgmq'
 max_wal_size = 4GB
 CONF
-as_pg pg_ctl -D "$WORK/data" -l "$WORK/server.log" -w start >/dev/null
+pg_server pg_ctl -D "$WORK/data" -l "$WORK/server.log" -w start >/dev/null
 
 psql_() { as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" -U postgres -d postgres "$@"; }
 

@@ -25,7 +25,7 @@ WORK=$(mktemp -d /tmp/pgmq-latency.XXXXXX)
 PORT=${PGMQ_BENCH_PORT:-$((55000 + RANDOM % 5000))}
 trap '[ -n "${PRIV_BIN:-}" ] && pg_server pg_ctl -D "$WORK/data" -m immediate stop >/dev/null 2>&1; rm -rf "$WORK"' EXIT
 
-private_install >/dev/null
+bench_install >/dev/null
 pg_server initdb -D "$WORK/data" -U postgres --auth=trust >/dev/null
 cat >>"$WORK/data/postgresql.conf" <<CONF
 listen_addresses = ''

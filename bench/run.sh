@@ -85,7 +85,7 @@ trap stop_server EXIT
 # ---------------------------------------------------------------------------
 # A private PostgreSQL installation with this tree's pgmq (bench/lib.sh)
 # ---------------------------------------------------------------------------
-private_install
+bench_install
 
 pg_server initdb -D "$DATA" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
 cat >>"$DATA/postgresql.conf" <<CONF

@@ -78,7 +78,7 @@ stop_server() {
 }
 trap stop_server EXIT
 
-private_install
+bench_install
 pg_server initdb -D "$DATA" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
 cat >>"$DATA/postgresql.conf" <<CONF
 # pgmq production scenarios (bench/soak.sh). Autovacuum stays on, with

@@ -2,6 +2,9 @@
 # Installs what building and testing pgmq needs on Debian 12, if missing:
 # PostgreSQL 15 with server headers, pg_partman, the TAP test modules'
 # IPC::Run, and Node.js for the client-library test.
+#
+#   deps.sh [package...]   also the given Debian packages (valgrind for
+#                          make memcheck, say)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -12,7 +15,11 @@ dpkg -s postgresql-$PG_MAJOR-partman >/dev/null 2>&1 || need+=(postgresql-$PG_MA
 dpkg -s libipc-run-perl >/dev/null 2>&1 || need+=(libipc-run-perl)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
-command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+for p in "$@"; do
+	dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
 
 if [ ${#need[@]} -eq 0 ]; then
 	exit 0

@@ -14,10 +14,9 @@
 # MEMCHECK_STRICT=1 (valgrind slows the server ~20-50x, which can upset
 # timing-sensitive tests; `make test` is the judge of results).
 #
-# As root, the extension is first rebuilt from a snapshot of extension/ with
-# -O0 -g (clearer stacks) and installed; on exit a normal build of the same
-# snapshot is installed again. Set MEMCHECK_BUILD=0 to test the installed
-# build as it is (the only option when not root).
+# The extension is built from the working tree with -O0 -g (clearer stacks)
+# into a private PostgreSQL installation under the work directory
+# (scripts/prefix.sh): nothing system-wide is replaced.
 #
 # Environment: MEMCHECK_SUITES (default "regress isolation"),
 # MEMCHECK_TESTS to run only some regression tests (names without .sql;
@@ -26,10 +25,10 @@
 # kept anyway when the run fails).
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/prefix.sh"
 
 VALGRIND=${VALGRIND:-/usr/bin/valgrind}
 PORT=${MEMCHECK_PORT:-55432}
-BUILD=${MEMCHECK_BUILD:-1}
 STRICT=${MEMCHECK_STRICT:-0}
 SUPP=$REPO_ROOT/scripts/valgrind.supp
 DEBUG_CFLAGS="-O0 -g3 -fno-omit-frame-pointer -DUSE_ASSERT_CHECKING"
@@ -50,22 +49,11 @@ cp -r "$REPO_ROOT/extension/test" "$WORK/test"
 [ "$(id -u)" = 0 ] && chown -R "$PG_OS_USER" "$WORK"
 
 server_started=0
-installed_debug=0
-
-# Installs a normal (optimised) build of the snapshot again.
-restore_build() {
-	echo "== memcheck: reinstalling the normal build"
-	make -s -C "$WORK/ext" PG_CONFIG="$PG_CONFIG" clean >/dev/null &&
-		make -s -C "$WORK/ext" PG_CONFIG="$PG_CONFIG" install >"$WORK/restore.log" 2>&1 ||
-		{ echo "memcheck: reinstalling the normal build failed, see $WORK/restore.log;" \
-			"run 'make install'" >&2; KEEP_WORK=1; }
-}
 
 cleanup() {
 	if [ "$server_started" = 1 ]; then
 		as_pg pg_ctl stop -D "$DATA" -m immediate -w -t 120 >/dev/null 2>&1
 	fi
-	[ "$installed_debug" = 1 ] && restore_build
 	if [ "${MEMCHECK_KEEP:-0}" = 1 ] || [ "${KEEP_WORK:-0}" = 1 ]; then
 		echo "(memcheck output kept in $WORK)"
 	else
@@ -75,23 +63,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# 1. A debug build of the extension.
-if [ "$BUILD" = 1 ] && [ "$(id -u)" = 0 ]; then
-	echo "== memcheck: building the extension with $DEBUG_CFLAGS"
-	cp -r "$REPO_ROOT/extension" "$WORK/ext"
-	make -s -C "$WORK/ext" PG_CONFIG="$PG_CONFIG" clean >/dev/null
-	if ! make -s -C "$WORK/ext" PG_CONFIG="$PG_CONFIG" PG_CFLAGS="$DEBUG_CFLAGS" \
-		>"$WORK/build.log" 2>&1; then
-		cat "$WORK/build.log"
-		echo "memcheck: build failed" >&2
-		exit 2
-	fi
-	installed_debug=1
-	make -s -C "$WORK/ext" PG_CONFIG="$PG_CONFIG" install >>"$WORK/build.log" 2>&1 ||
-		{ cat "$WORK/build.log"; echo "memcheck: install failed" >&2; exit 2; }
-elif [ "$BUILD" = 1 ]; then
-	echo "== memcheck: not root, testing the installed extension as it is"
-fi
+# 1. A debug build of the extension, in a private installation.
+echo "== memcheck: building the extension with $DEBUG_CFLAGS"
+private_install "$WORK/prefix" "$DEBUG_CFLAGS" || exit 2
 
 # 2. A cluster, and its server under valgrind.
 echo "== memcheck: initdb in $DATA"
@@ -122,7 +96,7 @@ VG_OPTS=(--tool=memcheck --trace-children=yes --leak-check=no
 	--suppressions="$SUPP" --log-file="$VGLOG/%p.log")
 
 echo "== memcheck: starting postgres under valgrind (port $PORT, socket $SOCK)"
-as_pg "$VALGRIND" "${VG_OPTS[@]}" "$PG_BINDIR/postgres" -D "$DATA" \
+as_pg "$VALGRIND" "${VG_OPTS[@]}" "$PRIV_BIN/postgres" -D "$DATA" \
 	>"$WORK/server.log" 2>&1 &
 server_started=1
 
@@ -190,7 +164,7 @@ run_suite() { # suite driver dir ext
 		--host="$SOCK" --port="$PORT" \
 		--inputdir="$WORK/test" \
 		--outputdir="$out" \
-		--bindir="$PG_BINDIR" \
+		--bindir="$PRIV_BIN" \
 		--dbname="pgmq_memcheck_$suite" \
 		$tests >"$out/run.log" 2>&1
 	cat "$out/run.log"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test suite of pgmq against the installed extension and ends
-# with the line "N passed, N failed".
+# Runs every test suite of pgmq against the private installation that
+# `make test-build` made in build/test (scripts/prefix.sh) and ends with the
+# line "N passed, N failed". Nothing of the host's PostgreSQL installation
+# is used but its programs and other extensions, and nothing of it changes.
 #
 #   test.sh [suite...]     suites: build regress isolation tap client (default: all)
 #
@@ -9,6 +11,10 @@
 # TAP framework's nodes), listening on a Unix socket or loopback only.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/prefix.sh"
+
+PRIV_ROOT=${PGMQ_PREFIX:-$REPO_ROOT/build/test}
+private_use "$PRIV_ROOT" || exit 2
 
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(build regress isolation tap client)
@@ -56,7 +62,7 @@ run_pg_regress() { # suite driver inputfile-dir tests...
 		--temp-config="$WORK/test/postgresql.conf" \
 		--inputdir="$WORK/test" \
 		--outputdir="$out" \
-		--bindir="$PG_BINDIR" \
+		--bindir="$PRIV_BIN" \
 		--dbname=pgmq_$suite \
 		"$@" >"$out/run.log" 2>&1
 	cat "$out/run.log"
@@ -75,7 +81,7 @@ run_pg_regress() { # suite driver inputfile-dir tests...
 # control file's version.
 suite_build() {
 	local so extra version
-	so=$("$PG_CONFIG" --pkglibdir)/pgmq.so
+	so=$PRIV_LIB/pgmq.so
 	echo "== build"
 	extra=$(nm -D --defined-only "$so" | awk '{print $3}' |
 		grep -v -E '^(pgmq_|pg_finfo_|Pg_magic_func$|_PG_init$)')
@@ -86,7 +92,7 @@ suite_build() {
 		record build/exported-symbols fail
 	fi
 	version=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$REPO_ROOT/extension/pgmq.control")
-	if [ -f "$("$PG_CONFIG" --sharedir)/extension/pgmq--$version.sql" ]; then
+	if [ -f "$PRIV_SHARE/extension/pgmq--$version.sql" ]; then
 		record build/install-script-version ok
 	else
 		echo "no installed pgmq--$version.sql"
@@ -127,7 +133,7 @@ suite_client() {
 	echo "== client"
 	for t in "$WORK"/client/test/*.sh; do
 		[ -e "$t" ] || continue
-		if PGMQ_WORK="$WORK" bash "$t"; then
+		if PGMQ_WORK="$WORK" PGMQ_BINDIR="$PRIV_BIN" bash "$t"; then
 			record "client/$(basename "$t")" ok
 		else
 			record "client/$(basename "$t")" fail

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Drives the published npm package pgmq-js (pinned in pgmq_js/package.json,
 # installed from the registry with npm ci and used unchanged) against the
-# installed pgmq extension, on a throwaway PostgreSQL 15 server of its own:
+# pgmq extension, on a throwaway PostgreSQL 15 server of its own:
 # trust auth, listening on 127.0.0.1 only, on a free port, with its socket
 # inside the scratch directory.
 #
@@ -11,7 +11,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-PG_BINDIR=/usr/lib/postgresql/15/bin
+# The private installation scripts/test.sh runs (PGMQ_BINDIR), else the system's.
+PG_BINDIR=${PGMQ_BINDIR:-/usr/lib/postgresql/15/bin}
 PG_OS_USER=${PG_OS_USER:-postgres}
 
 own_work=
