@@ -136,6 +136,34 @@ AS $$
            ', headers JSONB';
 $$;
 
+-- The guard of the low-water mark (src/lowwater.c): an insert, or a
+-- change of msg_id, below the id where some backend's claims start makes
+-- every backend drop its mark for the queue. It fires always (also under
+-- session_replication_role = replica) and is named to fire after any
+-- other BEFORE ROW trigger; without it the mark stays off for the queue.
+CREATE FUNCTION pgmq._low_water_guard()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'pgmq_low_water_guard'
+LANGUAGE C;
+
+CREATE FUNCTION pgmq._add_low_water_guard(qtable TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                    WHERE t.tgrelid = pg_catalog.format('pgmq.%I', qtable)::regclass
+                      AND t.tgname = 'zz_pgmq_low_water_guard') THEN
+        EXECUTE pg_catalog.format('CREATE TRIGGER zz_pgmq_low_water_guard'
+                                  ' BEFORE INSERT OR UPDATE OF msg_id ON pgmq.%I'
+                                  ' FOR EACH ROW EXECUTE FUNCTION pgmq._low_water_guard()', qtable);
+        EXECUTE pg_catalog.format('ALTER TABLE pgmq.%I ENABLE ALWAYS TRIGGER zz_pgmq_low_water_guard',
+                                  qtable);
+    END IF;
+END;
+$$;
+
 -- Creates the queue and archive tables of a plain or unlogged queue and
 -- registers it in pgmq.meta. Idempotent for the same name.
 CREATE FUNCTION pgmq._create_queue(queue_name TEXT, unlogged BOOLEAN)
@@ -176,6 +204,7 @@ BEGIN
         EXECUTE pg_catalog.format('ALTER SEQUENCE %s SET LOGGED',
                                   pg_catalog.pg_get_serial_sequence(pg_catalog.format('pgmq.%I', qtable), 'msg_id'));
     END IF;
+    PERFORM pgmq._add_low_water_guard(qtable);
     EXECUTE pg_catalog.format('CREATE INDEX IF NOT EXISTS %I ON pgmq.%I (vt ASC)',
                               qtable OPERATOR(pg_catalog.||) '_vt_idx', qtable);
     EXECUTE pg_catalog.format('CREATE INDEX IF NOT EXISTS %I ON pgmq.%I (archived_at)',
@@ -487,8 +516,8 @@ AS 'MODULE_PATHNAME', 'pgmq_set_vt_untyped'
 LANGUAGE C;
 
 -- This backend's low-water mark of the queue: its claims scan from this
--- msg_id, below which no message is live (see src/lowwater.c). 0 when it
--- has none. For tests and diagnostics.
+-- msg_id, below which every row is dead for good (see src/lowwater.c). 0
+-- when it has none. For tests and diagnostics.
 CREATE FUNCTION pgmq._low_water_mark(queue_name TEXT)
 RETURNS BIGINT
 AS 'MODULE_PATHNAME', 'pgmq_low_water_mark'

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * lowwater.c
- *	  Per-queue low-water mark: the msg_id below which no message can be
- *	  live any more, so that claims start their index scan there.
+ *	  Per-queue low-water mark: the msg_id below which every row version
+ *	  of the queue table is dead for good, so that claims start their
+ *	  index scan there.
  *
  * A claim walks the primary key from the smallest msg_id. Consumed
  * messages leave dead index entries at that end; vacuum removes them, but
@@ -11,49 +12,85 @@
  * and a busy queue slows to a crawl. With a low-water mark L, claims add
  * "msg_id >= L" and start past the dead head.
  *
- * L must never pass a message that is, or may still become, live: that
- * message would never be delivered. Messages become live when their
- * sending transaction commits, and ids are handed out (nextval) before
- * that, in a different order. So L advances in two phases, at most every
- * pgmq.low_water_interval milliseconds per backend and queue:
+ * THE INVARIANT. A backend uses a mark L for a queue only while this holds:
+ * every row version with msg_id < L that exists in the table, or that any
+ * transaction can still insert, is dead for good: its deletion committed,
+ * or its insertion aborted. Such a row can never become claimable again,
+ * whatever snapshot, role, row-level security policy, savepoint or
+ * rollback follows. The mark is a fact about the physical table, not about
+ * what one snapshot or one role sees.
  *
- *	1. Read the identity sequence's last value S. Then list the
- *	   transactions holding a lock on the queue table that conflicts with
- *	   SHARE: every transaction that may have inserted rows it has not
- *	   committed yet (an INSERT locks the table before it takes an id, and
- *	   keeps the lock until it ends). Then, with a new snapshot, find the
- *	   smallest msg_id >= L in the table, live or leased or delayed: m.
- *	   The candidate is C = min(m, S + 1): an id taken after S is > S, an
- *	   id taken before S by a transaction not in the list was committed
- *	   (visible, hence >= m, or deleted) or rolled back.
- *	2. Once every listed transaction has ended (they are short: senders
- *	   and readers), find with a new snapshot the smallest msg_id in
- *	   [L, C): a message one of them committed meanwhile. L becomes that
- *	   id, or C if there is none.
+ * How it is established (pgmq_lowwater_advance, at most every
+ * pgmq.low_water_interval ms per backend and queue):
  *
- * Without listed transactions step 2 is skipped. Only READ COMMITTED
- * transactions advance L, since the steps need a fresh snapshot after
- * the sequence read. The state is per backend and lives in a small hash
- * keyed by the queue table's OID. An invalidation of that relation (also
- * sent by VACUUM and ANALYZE) makes the next use check that the OID still
- * names a table with the same identity sequence; otherwise (the queue was
- * dropped) the mark starts again from zero.
+ *	1. Scan the primary key from L with SnapshotAny and judge each row
+ *	   version with HeapTupleSatisfiesVacuumHorizon: LIVE, INSERT_ or
+ *	   DELETE_IN_PROGRESS (our own transaction's changes included) may be
+ *	   claimable; DEAD and RECENTLY_DEAD may not. The first version that
+ *	   may be claimable gives the candidate C (the scan is bounded; where
+ *	   it stops, C is the msg_id it stopped at).
+ *	2. Publish C in shared memory for the queue ("no insert below C
+ *	   unnoticed"), then list the transactions that hold a lock on the
+ *	   table conflicting with SHARE: all that may insert rows now.
+ *	3. Scan [L, C) again: a row inserted before the list was taken is in
+ *	   the index now, or its inserter is on the list. The first version
+ *	   that may be claimable lowers C.
+ *	4. When every listed transaction has ended, scan [L, C) once more (a
+ *	   listed one may have inserted meanwhile). Then L = C.
+ *
+ * Every insert into a queue table, and every update of its msg_id, runs
+ * the trigger pgmq._low_water_guard() (BEFORE ROW, ENABLE ALWAYS, so also
+ * under session_replication_role = replica). An id below the published
+ * value bumps the queue's generation in shared memory, and every backend
+ * drops its mark when it sees a new generation. This is what covers ids
+ * not handed out in order: explicit ids (a re-queued archive row), a
+ * sequence with CACHE > 1, setval, ALTER SEQUENCE RESTART, TRUNCATE ...
+ * RESTART IDENTITY. An inserter not on the list of step 2 took its lock
+ * after the list was read, hence after C was published (the lock manager's
+ * LWLocks order the two), so its trigger sees C.
+ *
+ * Where the invariant cannot be proven the mark is off (0): without
+ * shared_preload_libraries (no shared memory); for partitioned queues
+ * (inserts fire the partitions' triggers); for a queue table without the
+ * guard trigger, with it disabled, or with another BEFORE ROW trigger that
+ * runs after it (and could change msg_id); and when all shared slots are
+ * taken. Any relcache invalidation of the queue table (ALTER TABLE,
+ * TRUNCATE, also at the rollback of one, VACUUM, ANALYZE) resets the mark
+ * to 0 in this backend: a trigger disabled and enabled again in between is
+ * noticed that way, and so is a relfilenode that changed.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "access/xact.h"
-#include "catalog/dependency.h"
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/relscan.h"
+#include "access/stratnum.h"
+#include "access/tableam.h"
+#include "common/hashfn.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type_d.h"
+#include "commands/trigger.h"
+#include "executor/tuptable.h"
 #include "miscadmin.h"
+#include "parser/parse_func.h"
+#include "port/atomics.h"
+#include "storage/bufmgr.h"
+#include "storage/ipc.h"
+#include "storage/lmgr.h"
 #include "storage/lock.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "pgmq.h"
@@ -61,21 +98,117 @@
 /* Milliseconds between attempts to advance a queue's mark; 0 disables. */
 int			pgmq_low_water_interval = 10;
 
+/* Shared slots for queues with marks (fixed at server start). */
+static int	pgmq_low_water_queues = 1024;
+
+/* Most index entries one scan of an attempt examines. */
+#define SCAN_LIMIT	20000
+
+/* No mark: claims scan from the smallest id (even a negative one). */
+#define NO_MARK		PG_INT64_MIN
+
+/* Name of the guard trigger on every plain queue table (pgmq.sql). */
+#define GUARD_TRIGGER "zz_pgmq_low_water_guard"
+
+/*
+ * One queue's shared state. key is (database << 32 | relation), 0 when
+ * free. published only grows while the slot has the same key; generation
+ * grows whenever a mark built on the slot may have become wrong.
+ */
+typedef struct LowWaterSlot
+{
+	pg_atomic_uint64 key;
+	pg_atomic_uint64 published;
+	pg_atomic_uint64 generation;
+} LowWaterSlot;
+
+typedef struct LowWaterShared
+{
+	LWLock	   *lock;			/* taken by markers to claim a slot */
+	int			nslots;
+	int			next_victim;	/* under lock: where eviction looks next */
+	LowWaterSlot slots[FLEXIBLE_ARRAY_MEMBER];
+} LowWaterShared;
+
+static LowWaterShared *lw_shared = NULL;
+
+/* This backend's state for one queue. */
 typedef struct LowWater
 {
 	Oid			relid;			/* hash key: the queue table */
-	Oid			seqid;			/* its identity sequence, to recognize it */
-	bool		verify;			/* relation invalidated since last use */
-	int64		mark;			/* no live message below this msg_id */
+	bool		checked;		/* table checked since the last invalidation */
+	bool		eligible;		/* the checks passed: a mark may be used */
+	int			slot;			/* shared slot, or -1 */
+	uint64		generation;		/* the slot's generation the mark is built on */
+	AttrNumber	msgid_attnum;	/* msg_id's column in the table */
+	int64		mark;			/* no claimable row below this msg_id, or NO_MARK */
 	TimestampTz next_attempt;
-	bool		pending;		/* phase 1 done, waiting for lockers */
-	int64		candidate;		/* phase 1's C */
+	bool		pending;		/* steps 1-3 done, waiting for lockers */
+	int64		candidate;		/* C */
 	int			nlockers;
 	VirtualTransactionId *lockers;	/* in lowwater_cxt */
 } LowWater;
 
 static HTAB *lowwater_hash = NULL;
 static MemoryContext lowwater_cxt = NULL;
+
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+static Size
+shared_size(void)
+{
+	return add_size(offsetof(LowWaterShared, slots),
+					mul_size(sizeof(LowWaterSlot), pgmq_low_water_queues));
+}
+
+static void
+lowwater_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(shared_size());
+	RequestNamedLWLockTranche("pgmq low-water", 1);
+}
+
+static void
+lowwater_shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	lw_shared = ShmemInitStruct("pgmq low-water marks", shared_size(), &found);
+	if (!found)
+	{
+		lw_shared->lock = &(GetNamedLWLockTranche("pgmq low-water"))->lock;
+		lw_shared->nslots = pgmq_low_water_queues;
+		lw_shared->next_victim = 0;
+		for (int i = 0; i < pgmq_low_water_queues; i++)
+		{
+			pg_atomic_init_u64(&lw_shared->slots[i].key, 0);
+			pg_atomic_init_u64(&lw_shared->slots[i].published, (uint64) NO_MARK);
+			pg_atomic_init_u64(&lw_shared->slots[i].generation, 0);
+		}
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/* Forgets the mark (and a pending attempt), keeping the slot. */
+static void
+reset_mark(LowWater *lw)
+{
+	if (lw->lockers)
+		pfree(lw->lockers);
+	lw->lockers = NULL;
+	lw->nlockers = 0;
+	lw->pending = false;
+	lw->candidate = NO_MARK;
+	lw->mark = NO_MARK;
+	lw->next_attempt = 0;
+}
 
 static void
 lowwater_relcache_cb(Datum arg, Oid relid)
@@ -89,42 +222,209 @@ lowwater_relcache_cb(Datum arg, Oid relid)
 	while ((lw = hash_seq_search(&status)) != NULL)
 	{
 		if (relid == InvalidOid || lw->relid == relid)
-			lw->verify = true;
+		{
+			/* No allocation here: reset_mark's pfree is fine. */
+			reset_mark(lw);
+			lw->checked = false;
+		}
 	}
 }
 
 /*
  * pgmq_lowwater_init
- *		Defines pgmq.low_water_interval and registers the invalidation
- *		callback; called from _PG_init.
+ *		Defines the settings, asks for shared memory when preloading and
+ *		registers the invalidation callback; called from _PG_init.
  */
 void
 pgmq_lowwater_init(void)
 {
 	DefineCustomIntVariable("pgmq.low_water_interval",
 							"Milliseconds between updates of a queue's low-water mark in a backend.",
-							"Claims skip the msg_ids below the mark, which no live message has. 0 disables the mark.",
+							"Claims skip the msg_ids below the mark, where every row is dead for good. 0 disables the mark.",
 							&pgmq_low_water_interval,
 							10, 0, 3600 * 1000,
 							PGC_USERSET, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 	CacheRegisterRelcacheCallback(lowwater_relcache_cb, (Datum) 0);
+
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+	DefineCustomIntVariable("pgmq.low_water_queues",
+							"Number of queues that can have a low-water mark at the same time.",
+							"Needs pgmq in shared_preload_libraries; beyond it the least recently claimed slot is reused.",
+							&pgmq_low_water_queues,
+							1024, 1, 1000000,
+							PGC_POSTMASTER, 0,
+							NULL, NULL, NULL);
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = lowwater_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = lowwater_shmem_startup;
 }
 
-/* Forgets everything known about a queue's mark. */
-static void
-reset(LowWater *lw, Oid seqid)
+static inline uint64
+slot_key(Oid relid)
 {
-	if (lw->lockers)
-		pfree(lw->lockers);
-	lw->seqid = seqid;
-	lw->verify = false;
-	lw->mark = 0;
-	lw->next_attempt = 0;
-	lw->pending = false;
-	lw->candidate = 0;
-	lw->nlockers = 0;
-	lw->lockers = NULL;
+	return ((uint64) MyDatabaseId << 32) | (uint64) relid;
+}
+
+/* The slot holding key, or -1. Lock-free: keys are read atomically. */
+static int
+find_slot(uint64 key)
+{
+	int			n = lw_shared->nslots;
+	int			start = (int) (hash_bytes_uint32((uint32) key ^ (uint32) (key >> 32)) % n);
+
+	for (int i = 0; i < n; i++)
+	{
+		int			s = (start + i) % n;
+		uint64		k = pg_atomic_read_u64(&lw_shared->slots[s].key);
+
+		if (k == key)
+			return s;
+		if (k == 0)
+			return -1;
+	}
+	return -1;
+}
+
+/*
+ * A slot for this queue: its own, a free one, or (all taken) another
+ * queue's, whose marks the new generation invalidates. Probing stops at
+ * the first free slot, so slots are never emptied, only handed over.
+ */
+static int
+claim_slot(Oid relid)
+{
+	uint64		key = slot_key(relid);
+	int			n = lw_shared->nslots;
+	int			start = (int) (hash_bytes_uint32((uint32) key ^ (uint32) (key >> 32)) % n);
+	int			s = -1;
+
+	LWLockAcquire(lw_shared->lock, LW_EXCLUSIVE);
+	for (int i = 0; i < n; i++)
+	{
+		int			t = (start + i) % n;
+		uint64		k = pg_atomic_read_u64(&lw_shared->slots[t].key);
+
+		if (k == key)
+		{
+			LWLockRelease(lw_shared->lock);
+			return t;
+		}
+		if (k == 0)
+		{
+			s = t;
+			break;
+		}
+	}
+	if (s < 0)
+	{
+		/*
+		 * Every slot is taken: hand one over. Its old queue's inserters
+		 * stop checking, which is safe because its marks die with the new
+		 * generation, bumped before the key changes.
+		 */
+		s = lw_shared->next_victim;
+		lw_shared->next_victim = (s + 1) % n;
+		pg_atomic_fetch_add_u64(&lw_shared->slots[s].generation, 1);
+	}
+	pg_atomic_write_u64(&lw_shared->slots[s].published, (uint64) NO_MARK);
+	pg_write_barrier();
+	pg_atomic_write_u64(&lw_shared->slots[s].key, key);
+	pg_memory_barrier();
+	LWLockRelease(lw_shared->lock);
+	return s;
+}
+
+/*
+ * Raises the published bound of a slot to at least value. Bounds are
+ * signed (msg_ids can be negative), kept in an unsigned atomic.
+ */
+static void
+publish(int s, int64 value)
+{
+	uint64		cur = pg_atomic_read_u64(&lw_shared->slots[s].published);
+
+	while ((int64) cur < value &&
+		   !pg_atomic_compare_exchange_u64(&lw_shared->slots[s].published, &cur, (uint64) value))
+		;
+	pg_memory_barrier();
+}
+
+/* True while the slot still belongs to the queue at the given generation. */
+static bool
+slot_unchanged(LowWater *lw)
+{
+	LowWaterSlot *slot;
+
+	if (lw->slot < 0)
+		return false;
+	slot = &lw_shared->slots[lw->slot];
+	pg_memory_barrier();
+	return pg_atomic_read_u64(&slot->key) == slot_key(lw->relid) &&
+		pg_atomic_read_u64(&slot->generation) == lw->generation;
+}
+
+/*
+ * The msg_id column of a queue table if it is a bigint and the first
+ * column of the primary key (the index claims and marks scan), else
+ * InvalidAttrNumber.
+ */
+static AttrNumber
+msgid_column(Relation rel)
+{
+	Relation	index = index_open(RelationGetPrimaryKeyIndex(rel), AccessShareLock);
+	AttrNumber	attnum = index->rd_index->indkey.values[0];
+	Form_pg_attribute att = attnum > 0 ? TupleDescAttr(RelationGetDescr(rel), attnum - 1) : NULL;
+
+	index_close(index, AccessShareLock);
+	if (att == NULL || att->atttypid != INT8OID || strcmp(NameStr(att->attname), "msg_id") != 0)
+		return InvalidAttrNumber;
+	return attnum;
+}
+
+/*
+ * Whether the invariant can be kept for this table: a plain table whose
+ * guard trigger is present, fires always, and is the last BEFORE ROW
+ * trigger for inserts and updates.
+ */
+static bool
+table_eligible(Relation rel, AttrNumber *msgid_attnum)
+{
+	TriggerDesc *trigdesc = rel->trigdesc;
+	Oid			guard_fn;
+	bool		guarded = false;
+
+	if (lw_shared == NULL || rel->rd_rel->relkind != RELKIND_RELATION ||
+		!OidIsValid(RelationGetPrimaryKeyIndex(rel)) || trigdesc == NULL)
+		return false;
+	*msgid_attnum = msgid_column(rel);
+	if (*msgid_attnum == InvalidAttrNumber)
+		return false;
+	guard_fn = LookupFuncName(list_make2(makeString(PGMQ_SCHEMA), makeString("_low_water_guard")),
+							  0, NULL, true);
+	if (!OidIsValid(guard_fn))
+		return false;
+
+	for (int i = 0; i < trigdesc->numtriggers; i++)
+	{
+		Trigger    *t = &trigdesc->triggers[i];
+
+		if (!TRIGGER_FOR_ROW(t->tgtype) || !TRIGGER_FOR_BEFORE(t->tgtype) ||
+			!(TRIGGER_FOR_INSERT(t->tgtype) || TRIGGER_FOR_UPDATE(t->tgtype)))
+			continue;
+		if (t->tgfoid == guard_fn && strcmp(t->tgname, GUARD_TRIGGER) == 0)
+		{
+			guarded = t->tgenabled == TRIGGER_FIRES_ALWAYS &&
+				TRIGGER_FOR_INSERT(t->tgtype) && TRIGGER_FOR_UPDATE(t->tgtype);
+			continue;
+		}
+		/* Triggers fire in name order: one after ours could change msg_id. */
+		if (strcmp(t->tgname, GUARD_TRIGGER) > 0 && t->tgenabled != TRIGGER_DISABLED)
+			return false;
+	}
+	return guarded;
 }
 
 static LowWater *
@@ -148,38 +448,39 @@ lookup(Oid relid, bool create)
 									HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
 	lw = hash_search(lowwater_hash, &relid, create ? HASH_ENTER : HASH_FIND, &found);
-	if (lw == NULL)
-		return NULL;
-	if (!found)
+	if (lw != NULL && !found)
 	{
 		lw->lockers = NULL;
-		reset(lw, getIdentitySequence(relid, 1, true));
-	}
-	else if (lw->verify)
-	{
-		/* Still the same table? (The OID can only be reused after a drop.) */
-		Oid			seqid = getIdentitySequence(relid, 1, true);
-
-		lw->verify = false;
-		if (seqid != lw->seqid)
-			reset(lw, seqid);
+		reset_mark(lw);
+		lw->checked = false;
+		lw->eligible = false;
+		lw->slot = -1;
+		lw->generation = 0;
 	}
 	return lw;
 }
 
 /*
  * pgmq_lowwater_get
- *		The queue's current mark in this backend (0 when unknown).
+ *		Where claims of the queue in this backend start: its mark, or
+ *		PG_INT64_MIN when it has none.
  */
 int64
 pgmq_lowwater_get(PgmqQueue *queue)
 {
 	LowWater   *lw = lookup(queue->qrelid, false);
 
-	return (lw && lw->seqid != InvalidOid) ? lw->mark : 0;
+	if (lw == NULL || !lw->checked || !lw->eligible || lw->mark == NO_MARK)
+		return NO_MARK;
+	if (!slot_unchanged(lw))
+	{
+		reset_mark(lw);
+		return NO_MARK;
+	}
+	return lw->mark;
 }
 
-/* Transactions (other than ours) that may hold uncommitted inserts. */
+/* Transactions (other than ours) that may insert into the table. */
 static VirtualTransactionId *
 current_lockers(Oid relid, int *count)
 {
@@ -189,111 +490,230 @@ current_lockers(Oid relid, int *count)
 	return GetLockConflicts(&tag, ShareLock, count);
 }
 
-/* Runs a one-value int8 query under SPI with a fresh snapshot; false if NULL. */
-static bool
-query_int8(const char *sql, int nargs, Oid *types, Datum *values, int64 *result)
+/*
+ * The smallest msg_id in [from, upto) with a row version that may be
+ * claimable now or later, judged on the physical table (see the file
+ * header). When there is none, upto; when the scan stops at SCAN_LIMIT
+ * entries, the msg_id it stopped at (everything below it was judged).
+ * upto = PG_INT64_MAX means no bound; then with no row found the result
+ * is one past the last dead id seen (or from, if none).
+ */
+static int64
+first_claimable(Relation heap, Relation index, AttrNumber attnum, int64 from, int64 upto)
 {
-	bool		isnull;
-	Datum		d;
+	ScanKeyData key;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	int64		result = (upto == PG_INT64_MAX) ? from : upto;
+	int			examined = 0;
 
-	if (SPI_execute_with_args(sql, nargs, types, values, NULL, false, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		elog(ERROR, "pgmq: low-water query failed: %s", sql);
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (!isnull)
-		*result = DatumGetInt64(d);
-	SPI_freetuptable(SPI_tuptable);
-	return !isnull;
+	ScanKeyInit(&key, 1, BTGreaterEqualStrategyNumber, F_INT8GE, Int64GetDatum(from));
+	slot = table_slot_create(heap, NULL);
+	scan = index_beginscan(heap, index, SnapshotAny, 1, 0);
+	index_rescan(scan, &key, 1, NULL, 0);
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		BufferHeapTupleTableSlot *bslot = (BufferHeapTupleTableSlot *) slot;
+		bool		isnull;
+		int64		id = DatumGetInt64(slot_getattr(slot, attnum, &isnull));
+		TransactionId dead_after;
+		HTSV_Result state;
+
+		CHECK_FOR_INTERRUPTS();
+		if (isnull)
+			elog(ERROR, "pgmq: NULL msg_id in queue table \"%s\"", RelationGetRelationName(heap));
+		if (id >= upto)
+			break;
+		if (++examined > SCAN_LIMIT)
+		{
+			result = id;
+			break;
+		}
+		LockBuffer(bslot->buffer, BUFFER_LOCK_SHARE);
+		state = HeapTupleSatisfiesVacuumHorizon(bslot->base.tuple, bslot->buffer, &dead_after);
+		LockBuffer(bslot->buffer, BUFFER_LOCK_UNLOCK);
+		if (state != HEAPTUPLE_DEAD && state != HEAPTUPLE_RECENTLY_DEAD)
+		{
+			result = id;
+			break;
+		}
+		if (upto == PG_INT64_MAX)
+			result = id + 1;
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	return result;
+}
+
+/*
+ * Step 4: when every transaction listed in step 2 has ended, scans [L, C)
+ * again and moves the mark. False while one of them still runs.
+ */
+static bool
+finish_pending(LowWater *lw, Relation heap, Relation index)
+{
+	int			n;
+	VirtualTransactionId *now_lockers = current_lockers(lw->relid, &n);
+	int64		candidate;
+
+	for (int i = 0; i < lw->nlockers; i++)
+		for (int j = 0; j < n; j++)
+			if (VirtualTransactionIdEquals(lw->lockers[i], now_lockers[j]))
+			{
+				/* Short transactions, as a rule: look again soon. */
+				lw->next_attempt = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+															   Min(pgmq_low_water_interval, 10));
+				return false;
+			}
+
+	candidate = first_claimable(heap, index, lw->msgid_attnum, lw->mark, lw->candidate);
+	pfree(lw->lockers);
+	lw->lockers = NULL;
+	lw->nlockers = 0;
+	lw->pending = false;
+	if (slot_unchanged(lw))
+		lw->mark = Max(lw->mark, candidate);
+	else
+		reset_mark(lw);
+	return true;
+}
+
+/*
+ * Steps 1 to 3: finds C, publishes it, lists the lockers and checks
+ * [L, C) again. Without lockers the mark moves at once; else the attempt
+ * waits for them (lw->pending).
+ */
+static void
+start_attempt(LowWater *lw, Relation heap, Relation index, TimestampTz now)
+{
+	int			n;
+	VirtualTransactionId *lockers;
+	int64		candidate;
+
+	candidate = first_claimable(heap, index, lw->msgid_attnum, lw->mark, PG_INT64_MAX);
+	if (candidate <= lw->mark)
+		return;
+	publish(lw->slot, candidate);
+	lockers = current_lockers(lw->relid, &n);
+	candidate = first_claimable(heap, index, lw->msgid_attnum, lw->mark, candidate);
+	if (!slot_unchanged(lw))
+		reset_mark(lw);
+	else if (candidate <= lw->mark)
+		return;
+	else if (n == 0)
+		lw->mark = candidate;
+	else
+	{
+		lw->lockers = MemoryContextAlloc(lowwater_cxt, sizeof(VirtualTransactionId) * n);
+		memcpy(lw->lockers, lockers, sizeof(VirtualTransactionId) * n);
+		lw->nlockers = n;
+		lw->candidate = candidate;
+		lw->pending = true;
+		lw->next_attempt = TimestampTzPlusMilliseconds(now, Min(pgmq_low_water_interval, 10));
+	}
 }
 
 /*
  * pgmq_lowwater_advance
  *		Tries to move the queue's mark forward (see the file header). Cheap
  *		when called often: it acts at most every pgmq.low_water_interval ms.
- *		The caller is connected to SPI and has the queue open.
+ *		The caller has the queue open (its table locked).
  */
 void
 pgmq_lowwater_advance(PgmqQueue *queue)
 {
 	TimestampTz now;
 	LowWater   *lw;
-	char	   *qtable;
-	Datum		args[2];
-	Oid			types[2] = {INT8OID, INT8OID};
-	int64		found;
+	Relation	heap;
+	Relation	index;
 
-	if (pgmq_low_water_interval <= 0 || IsolationUsesXactSnapshot())
+	if (pgmq_low_water_interval <= 0 || lw_shared == NULL)
 		return;
 	now = GetCurrentTimestamp();
 	lw = lookup(queue->qrelid, true);
-	if (now < lw->next_attempt)
+	if (lw->checked && (!lw->eligible || now < lw->next_attempt))
 		return;
 	lw->next_attempt = TimestampTzPlusMilliseconds(now, pgmq_low_water_interval);
-	qtable = quote_qualified_identifier(PGMQ_SCHEMA, pgmq_queue_table(queue, 'q'));
 
-	if (lw->pending)
+	heap = table_open(queue->qrelid, NoLock);	/* locked by the caller */
+	if (!lw->checked)
 	{
-		/* Phase 2: wait until every listed transaction has ended. */
-		int			n;
-		VirtualTransactionId *now_lockers = current_lockers(queue->qrelid, &n);
-
-		for (int i = 0; i < lw->nlockers; i++)
-			for (int j = 0; j < n; j++)
-				if (VirtualTransactionIdEquals(lw->lockers[i], now_lockers[j]))
-					return;		/* still running: try again later */
-
-		args[0] = Int64GetDatum(lw->mark);
-		args[1] = Int64GetDatum(lw->candidate);
-		if (!query_int8(psprintf("SELECT pg_catalog.min(msg_id) FROM %s"
-								 " WHERE msg_id OPERATOR(pg_catalog.>=) $1"
-								 " AND msg_id OPERATOR(pg_catalog.<) $2", qtable),
-						2, types, args, &found))
-			found = lw->candidate;
-		lw->mark = Max(lw->mark, found);
-		lw->pending = false;
-		return;
-	}
-
-	/* Phase 1: S, then the lockers, then m with a new snapshot. */
-	{
-		Oid			seqid = getIdentitySequence(queue->qrelid, 1, true);
-		int64		last_issued = 0;
-		int			n;
-		VirtualTransactionId *lockers;
-		int64		candidate;
-		Oid			regclass_type = REGCLASSOID;
-		Datum		seqarg = ObjectIdGetDatum(seqid);
-
-		if (!OidIsValid(seqid))
-			return;
-		(void) query_int8("SELECT pg_catalog.pg_sequence_last_value($1)",
-						  1, &regclass_type, &seqarg, &last_issued);
-		lockers = current_lockers(queue->qrelid, &n);
-
-		candidate = last_issued + 1;
-		args[0] = Int64GetDatum(lw->mark);
-		if (query_int8(psprintf("SELECT pg_catalog.min(msg_id) FROM %s"
-								" WHERE msg_id OPERATOR(pg_catalog.>=) $1", qtable),
-					   1, types, args, &found))
-			candidate = Min(candidate, found);
-		if (candidate <= lw->mark)
-			return;
-
-		if (n == 0)
+		lw->checked = true;
+		lw->eligible = table_eligible(heap, &lw->msgid_attnum);
+		if (!lw->eligible)
 		{
-			lw->mark = candidate;
+			table_close(heap, NoLock);
 			return;
 		}
-		if (lw->lockers)
-			pfree(lw->lockers);
-		lw->lockers = MemoryContextAlloc(lowwater_cxt, sizeof(VirtualTransactionId) * n);
-		memcpy(lw->lockers, lockers, sizeof(VirtualTransactionId) * n);
-		lw->nlockers = n;
-		lw->candidate = candidate;
-		lw->pending = true;
-		/* Short transactions: look again soon. */
-		lw->next_attempt = TimestampTzPlusMilliseconds(now, Min(pgmq_low_water_interval, 10));
 	}
+	if (lw->slot < 0 || pg_atomic_read_u64(&lw_shared->slots[lw->slot].key) != slot_key(lw->relid))
+	{
+		lw->slot = claim_slot(lw->relid);
+		reset_mark(lw);
+		lw->generation = pg_atomic_read_u64(&lw_shared->slots[lw->slot].generation);
+	}
+	else if (!slot_unchanged(lw))
+	{
+		reset_mark(lw);
+		lw->generation = pg_atomic_read_u64(&lw_shared->slots[lw->slot].generation);
+	}
+	index = index_open(RelationGetPrimaryKeyIndex(heap), AccessShareLock);
+
+	/* Step 4 of a pending attempt; once it is done, a new attempt. */
+	if (!lw->pending || finish_pending(lw, heap, index))
+		start_attempt(lw, heap, index, now);
+	index_close(index, AccessShareLock);
+	table_close(heap, NoLock);
+}
+
+PG_FUNCTION_INFO_V1(pgmq_low_water_guard);
+
+/*
+ * pgmq._low_water_guard() returns trigger
+ *
+ * BEFORE INSERT OR UPDATE OF msg_id, FOR EACH ROW, on every plain queue
+ * table: an id below what a backend may use as its mark invalidates the
+ * queue's marks everywhere (see the file header). Returns the row as is.
+ */
+Datum
+pgmq_low_water_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	HeapTuple	row;
+	TupleDesc	desc;
+	int			attnum = 0;
+	int			s;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
+		!TRIGGER_FIRED_BEFORE(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("pgmq._low_water_guard() must be called as a BEFORE ROW trigger")));
+	row = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	if (lw_shared == NULL)
+		return PointerGetDatum(row);
+
+	s = find_slot(slot_key(RelationGetRelid(td->tg_relation)));
+	if (s >= 0)
+	{
+		bool		isnull;
+		int64		id;
+
+		desc = RelationGetDescr(td->tg_relation);
+		for (int i = 0; i < desc->natts && attnum == 0; i++)
+			if (!TupleDescAttr(desc, i)->attisdropped &&
+				strcmp(NameStr(TupleDescAttr(desc, i)->attname), "msg_id") == 0)
+				attnum = i + 1;
+		if (attnum == 0)
+			return PointerGetDatum(row);
+		id = DatumGetInt64(heap_getattr(row, attnum, desc, &isnull));
+
+		/* Our lock on the table was taken before this read (see header). */
+		pg_memory_barrier();
+		if (!isnull && id < (int64) pg_atomic_read_u64(&lw_shared->slots[s].published))
+			pg_atomic_fetch_add_u64(&lw_shared->slots[s].generation, 1);
+	}
+	return PointerGetDatum(row);
 }
 
 PG_FUNCTION_INFO_V1(pgmq_low_water_mark);
@@ -309,6 +729,10 @@ pgmq_low_water_mark(PG_FUNCTION_ARGS)
 {
 	PgmqQueue  *queue = pgmq_queue_open(pgmq_names_arg(fcinfo, 0), AccessShareLock);
 	int64		mark = pgmq_lowwater_get(queue);
+
+	/* 0 when it has none, as before. */
+	if (mark == PG_INT64_MIN)
+		mark = 0;
 
 	pgmq_queue_close(queue);
 	PG_RETURN_INT64(mark);
