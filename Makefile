@@ -6,8 +6,9 @@
 #   make bench    benchmarks: throughput against plain SQL, long-poll latency,
 #                 grouped reads on a deep backlog and topic sends
 #                 (see bench/README.md)
-#   make soak     production scenarios (steady load, held xmin, many queues,
-#                 message sizes, durable commits) with 10-minute runs
+#   make soak     the low-water model test with 40,000 steps, then production
+#                 scenarios (steady load, held xmin, many queues, message
+#                 sizes, durable commits) with 10-minute runs
 #   make memcheck the regression suite with the server under valgrind
 #
 # On a fresh machine run and test need root to install packages, and run
@@ -61,7 +62,8 @@ bench: deps
 	@bench/soak.sh
 
 # The production scenarios with 10-minute steady and held-xmin runs.
-soak: deps
+soak: test-build
+	@PGMQ_TAP_ONLY=006_low_water_model PGMQ_MODEL_STEPS=40000 scripts/test.sh tap
 	@SOAK_MINUTES=10 bench/soak.sh
 
 memcheck:

@@ -6,6 +6,9 @@
 #
 #   test.sh [suite...]     suites: build regress isolation tap client (default: all)
 #
+# PGMQ_TAP_ONLY=<name without .pl> runs one TAP test; PGMQ_MODEL_STEPS sets
+# the length of t/006_low_water_model.pl.
+#
 # Suites run in a scratch copy under /tmp owned by the PostgreSQL OS user,
 # each on a temporary server of its own (pg_regress --temp-instance, or the
 # TAP framework's nodes), listening on a Unix socket or loopback only.
@@ -116,10 +119,10 @@ suite_isolation() {
 suite_tap() {
 	local t
 	echo "== tap"
-	for t in "$WORK"/test/t/*.pl; do
+	for t in "$WORK"/test/t/${PGMQ_TAP_ONLY:-*}.pl; do
 		[ -e "$t" ] || continue
 		if (cd "$WORK/test" && as_pg env TESTDIR="$WORK/test" PG_REGRESS="$PGXS_DIR/src/test/regress/pg_regress" \
-			PGMQ_TEST_CONF="$WORK/test/postgresql.conf" \
+			PGMQ_TEST_CONF="$WORK/test/postgresql.conf" PGMQ_MODEL_STEPS="${PGMQ_MODEL_STEPS:-}" \
 			prove -I "$PGXS_DIR/src/test/perl" -v "t/$(basename "$t")"); then
 			record "tap/$(basename "$t")" ok
 		else
