@@ -136,11 +136,11 @@ AS $$
            ', headers JSONB';
 $$;
 
--- The guard of the low-water mark (src/lowwater.c): an insert, or a
--- change of msg_id, below the id where some backend's claims start makes
--- every backend drop its mark for the queue. It fires always (also under
--- session_replication_role = replica) and is named to fire after any
--- other BEFORE ROW trigger; without it the mark stays off for the queue.
+-- The guard of the low-water mark (src/lowwater.c): a row written with
+-- an id below where some backend's claims start makes every backend drop
+-- its mark for the queue. It fires always (also under
+-- session_replication_role = replica); without it, or beside another
+-- BEFORE ROW trigger, the mark stays off for the queue.
 CREATE FUNCTION pgmq._low_water_guard()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'pgmq_low_water_guard'
@@ -156,7 +156,7 @@ BEGIN
                     WHERE t.tgrelid = pg_catalog.format('pgmq.%I', qtable)::regclass
                       AND t.tgname = 'zz_pgmq_low_water_guard') THEN
         EXECUTE pg_catalog.format('CREATE TRIGGER zz_pgmq_low_water_guard'
-                                  ' BEFORE INSERT OR UPDATE OF msg_id ON pgmq.%I'
+                                  ' BEFORE INSERT OR UPDATE ON pgmq.%I'
                                   ' FOR EACH ROW EXECUTE FUNCTION pgmq._low_water_guard()', qtable);
         EXECUTE pg_catalog.format('ALTER TABLE pgmq.%I ENABLE ALWAYS TRIGGER zz_pgmq_low_water_guard',
                                   qtable);

@@ -38,26 +38,29 @@
  *	4. When every listed transaction has ended, scan [L, C) once more (a
  *	   listed one may have inserted meanwhile). Then L = C.
  *
- * Every insert into a queue table, and every update of its msg_id, runs
- * the trigger pgmq._low_water_guard() (BEFORE ROW, ENABLE ALWAYS, so also
- * under session_replication_role = replica). An id below the published
- * value bumps the queue's generation in shared memory, and every backend
- * drops its mark when it sees a new generation. This is what covers ids
- * not handed out in order: explicit ids (a re-queued archive row), a
- * sequence with CACHE > 1, setval, ALTER SEQUENCE RESTART, TRUNCATE ...
- * RESTART IDENTITY. An inserter not on the list of step 2 took its lock
- * after the list was read, hence after C was published (the lock manager's
- * LWLocks order the two), so its trigger sees C.
+ * Every insert into a queue table, and every update, runs the trigger
+ * pgmq._low_water_guard() (BEFORE ROW, ENABLE ALWAYS, so also under
+ * session_replication_role = replica). A row that gets an id below the
+ * published value bumps the queue's generation in shared memory, and every
+ * backend drops its mark when it sees a new generation. This is what
+ * covers ids not handed out in order: explicit ids (a re-queued archive
+ * row), a sequence with CACHE > 1, setval, ALTER SEQUENCE RESTART,
+ * TRUNCATE ... RESTART IDENTITY, an UPDATE of msg_id. An inserter not on
+ * the list of step 2 took its lock after the list was read, hence after C
+ * was published (the lock manager's LWLocks order the two), so its trigger
+ * sees C. A row written while another BEFORE ROW trigger exists bumps the
+ * generation too: that trigger could change msg_id unseen.
  *
- * Where the invariant cannot be proven the mark is off (0): without
+ * Where the invariant cannot be proven the mark is off: without
  * shared_preload_libraries (no shared memory); for partitioned queues
- * (inserts fire the partitions' triggers); for a queue table without the
- * guard trigger, with it disabled, or with another BEFORE ROW trigger that
- * runs after it (and could change msg_id); and when all shared slots are
- * taken. Any relcache invalidation of the queue table (ALTER TABLE,
- * TRUNCATE, also at the rollback of one, VACUUM, ANALYZE) resets the mark
- * to 0 in this backend: a trigger disabled and enabled again in between is
- * noticed that way, and so is a relfilenode that changed.
+ * (inserts fire the partitions' triggers); for a queue table whose guard
+ * trigger is missing or not ENABLE ALWAYS, or with another enabled BEFORE
+ * ROW trigger; and when all shared slots are taken. After a relcache
+ * invalidation of the queue table a backend checks it again before using
+ * its mark, and drops the mark if the table's storage (TRUNCATE and its
+ * rollback, VACUUM FULL, a rewrite) or the guard trigger's catalog row
+ * (disabled, replaced, even if undone since) changed. VACUUM and ANALYZE
+ * change neither, so marks survive them.
  *
  *-------------------------------------------------------------------------
  */
@@ -141,6 +144,10 @@ typedef struct LowWater
 	int			slot;			/* shared slot, or -1 */
 	uint64		generation;		/* the slot's generation the mark is built on */
 	AttrNumber	msgid_attnum;	/* msg_id's column in the table */
+	/* What the mark was built on; a change resets it. */
+	RelFileNode node;			/* the table's storage */
+	Oid			guard_oid;		/* its guard trigger */
+	TransactionId guard_xmin;	/* ... and that trigger's row version */
 	int64		mark;			/* no claimable row below this msg_id, or NO_MARK */
 	TimestampTz next_attempt;
 	bool		pending;		/* steps 1-3 done, waiting for lockers */
@@ -222,11 +229,7 @@ lowwater_relcache_cb(Datum arg, Oid relid)
 	while ((lw = hash_seq_search(&status)) != NULL)
 	{
 		if (relid == InvalidOid || lw->relid == relid)
-		{
-			/* No allocation here: reset_mark's pfree is fine. */
-			reset_mark(lw);
-			lw->checked = false;
-		}
+			lw->checked = false;	/* check_table() before the next use */
 	}
 }
 
@@ -384,18 +387,50 @@ msgid_column(Relation rel)
 	return attnum;
 }
 
+/* The xmin of a pg_trigger row: it changes with every ALTER of the trigger. */
+static TransactionId
+trigger_row_xmin(Oid trigoid)
+{
+	Relation	tgrel = table_open(TriggerRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	TransactionId xmin = InvalidTransactionId;
+
+	ScanKeyInit(&key, Anum_pg_trigger_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(trigoid));
+	scan = systable_beginscan(tgrel, TriggerOidIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		xmin = HeapTupleHeaderGetXmin(tup->t_data);
+	systable_endscan(scan);
+	table_close(tgrel, AccessShareLock);
+	return xmin;
+}
+
+/* True for an enabled BEFORE ROW trigger on INSERT or UPDATE. */
+static bool
+before_row_write_trigger(Trigger *t)
+{
+	return TRIGGER_FOR_ROW(t->tgtype) && TRIGGER_FOR_BEFORE(t->tgtype) &&
+		(TRIGGER_FOR_INSERT(t->tgtype) || TRIGGER_FOR_UPDATE(t->tgtype)) &&
+		t->tgenabled != TRIGGER_DISABLED;
+}
+
 /*
  * Whether the invariant can be kept for this table: a plain table whose
- * guard trigger is present, fires always, and is the last BEFORE ROW
- * trigger for inserts and updates.
+ * guard trigger is present, fires always, on every insert and update, and
+ * is the only enabled BEFORE ROW trigger for them (another one could
+ * change msg_id after the guard looked, or without it firing). Sets the
+ * guard's OID.
  */
 static bool
-table_eligible(Relation rel, AttrNumber *msgid_attnum)
+table_eligible(Relation rel, AttrNumber *msgid_attnum, Oid *guard_oid)
 {
 	TriggerDesc *trigdesc = rel->trigdesc;
 	Oid			guard_fn;
-	bool		guarded = false;
 
+	*guard_oid = InvalidOid;
 	if (lw_shared == NULL || rel->rd_rel->relkind != RELKIND_RELATION ||
 		!OidIsValid(RelationGetPrimaryKeyIndex(rel)) || trigdesc == NULL)
 		return false;
@@ -411,20 +446,44 @@ table_eligible(Relation rel, AttrNumber *msgid_attnum)
 	{
 		Trigger    *t = &trigdesc->triggers[i];
 
-		if (!TRIGGER_FOR_ROW(t->tgtype) || !TRIGGER_FOR_BEFORE(t->tgtype) ||
-			!(TRIGGER_FOR_INSERT(t->tgtype) || TRIGGER_FOR_UPDATE(t->tgtype)))
+		if (!before_row_write_trigger(t))
 			continue;
-		if (t->tgfoid == guard_fn && strcmp(t->tgname, GUARD_TRIGGER) == 0)
-		{
-			guarded = t->tgenabled == TRIGGER_FIRES_ALWAYS &&
-				TRIGGER_FOR_INSERT(t->tgtype) && TRIGGER_FOR_UPDATE(t->tgtype);
-			continue;
-		}
-		/* Triggers fire in name order: one after ours could change msg_id. */
-		if (strcmp(t->tgname, GUARD_TRIGGER) > 0 && t->tgenabled != TRIGGER_DISABLED)
+		if (t->tgfoid != guard_fn || strcmp(t->tgname, GUARD_TRIGGER) != 0 ||
+			t->tgenabled != TRIGGER_FIRES_ALWAYS || !TRIGGER_FOR_INSERT(t->tgtype) ||
+			!TRIGGER_FOR_UPDATE(t->tgtype) || t->tgnattr != 0 || t->tgqual != NULL ||
+			OidIsValid(*guard_oid))
 			return false;
+		*guard_oid = t->tgoid;
 	}
-	return guarded;
+	return OidIsValid(*guard_oid);
+}
+
+/*
+ * Checks the table after an invalidation (or at first use). The mark is
+ * kept only if nothing it depends on changed: the same storage (TRUNCATE,
+ * its rollback, VACUUM FULL and rewrites give new storage) and the same
+ * guard trigger row (disabling or replacing the trigger, even if undone
+ * since, makes a new row version). A plain VACUUM or ANALYZE changes
+ * neither, so the mark survives them.
+ */
+static void
+check_table(LowWater *lw)
+{
+	Relation	rel = table_open(lw->relid, NoLock);	/* locked by the caller */
+	Oid			guard_oid;
+	TransactionId guard_xmin = InvalidTransactionId;
+
+	lw->eligible = table_eligible(rel, &lw->msgid_attnum, &guard_oid);
+	if (lw->eligible)
+		guard_xmin = trigger_row_xmin(guard_oid);
+	if (!lw->eligible || !RelFileNodeEquals(rel->rd_node, lw->node) ||
+		guard_oid != lw->guard_oid || !TransactionIdEquals(guard_xmin, lw->guard_xmin))
+		reset_mark(lw);
+	lw->node = rel->rd_node;
+	lw->guard_oid = guard_oid;
+	lw->guard_xmin = guard_xmin;
+	lw->checked = true;
+	table_close(rel, NoLock);
 }
 
 static LowWater *
@@ -456,6 +515,9 @@ lookup(Oid relid, bool create)
 		lw->eligible = false;
 		lw->slot = -1;
 		lw->generation = 0;
+		memset(&lw->node, 0, sizeof(lw->node));
+		lw->guard_oid = InvalidOid;
+		lw->guard_xmin = InvalidTransactionId;
 	}
 	return lw;
 }
@@ -470,7 +532,11 @@ pgmq_lowwater_get(PgmqQueue *queue)
 {
 	LowWater   *lw = lookup(queue->qrelid, false);
 
-	if (lw == NULL || !lw->checked || !lw->eligible || lw->mark == NO_MARK)
+	if (lw == NULL)
+		return NO_MARK;
+	if (!lw->checked)
+		check_table(lw);
+	if (!lw->eligible || lw->mark == NO_MARK)
 		return NO_MARK;
 	if (!slot_unchanged(lw))
 	{
@@ -635,17 +701,13 @@ pgmq_lowwater_advance(PgmqQueue *queue)
 		return;
 	lw->next_attempt = TimestampTzPlusMilliseconds(now, pgmq_low_water_interval);
 
-	heap = table_open(queue->qrelid, NoLock);	/* locked by the caller */
 	if (!lw->checked)
 	{
-		lw->checked = true;
-		lw->eligible = table_eligible(heap, &lw->msgid_attnum);
+		check_table(lw);
 		if (!lw->eligible)
-		{
-			table_close(heap, NoLock);
 			return;
-		}
 	}
+	heap = table_open(queue->qrelid, NoLock);	/* locked by the caller */
 	if (lw->slot < 0 || pg_atomic_read_u64(&lw_shared->slots[lw->slot].key) != slot_key(lw->relid))
 	{
 		lw->slot = claim_slot(lw->relid);
@@ -668,51 +730,83 @@ pgmq_lowwater_advance(PgmqQueue *queue)
 
 PG_FUNCTION_INFO_V1(pgmq_low_water_guard);
 
+/* msg_id of a row of a queue table; false if the table has none or it is NULL. */
+static bool
+row_msg_id(Relation rel, HeapTuple row, int64 *id)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && att->atttypid == INT8OID &&
+			strcmp(NameStr(att->attname), "msg_id") == 0)
+		{
+			bool		isnull;
+			Datum		d = heap_getattr(row, i + 1, desc, &isnull);
+
+			*id = isnull ? 0 : DatumGetInt64(d);
+			return !isnull;
+		}
+	}
+	return false;
+}
+
 /*
  * pgmq._low_water_guard() returns trigger
  *
- * BEFORE INSERT OR UPDATE OF msg_id, FOR EACH ROW, on every plain queue
- * table: an id below what a backend may use as its mark invalidates the
- * queue's marks everywhere (see the file header). Returns the row as is.
+ * BEFORE INSERT OR UPDATE, FOR EACH ROW, on every plain queue table: a row
+ * that gets an id below what a backend may use as its mark invalidates the
+ * queue's marks everywhere (see the file header). So does any row written
+ * while another BEFORE ROW trigger exists (it could change msg_id where the
+ * guard cannot see it). An update that keeps msg_id (every read) changes
+ * nothing. Returns the row as is.
  */
 Datum
 pgmq_low_water_guard(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
+	Relation	rel;
 	HeapTuple	row;
-	TupleDesc	desc;
-	int			attnum = 0;
+	TriggerDesc *trigdesc;
 	int			s;
+	int64		id;
+	bool		bump = false;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
 		!TRIGGER_FIRED_BEFORE(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("pgmq._low_water_guard() must be called as a BEFORE ROW trigger")));
+	rel = td->tg_relation;
 	row = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
 	if (lw_shared == NULL)
 		return PointerGetDatum(row);
+	s = find_slot(slot_key(RelationGetRelid(rel)));
+	if (s < 0)
+		return PointerGetDatum(row);	/* nobody has a mark for this table */
 
-	s = find_slot(slot_key(RelationGetRelid(td->tg_relation)));
-	if (s >= 0)
+	trigdesc = rel->trigdesc;
+	for (int i = 0; trigdesc != NULL && i < trigdesc->numtriggers && !bump; i++)
+		if (before_row_write_trigger(&trigdesc->triggers[i]) &&
+			trigdesc->triggers[i].tgfoid != td->tg_trigger->tgfoid)
+			bump = true;
+
+	if (!bump && row_msg_id(rel, row, &id))
 	{
-		bool		isnull;
-		int64		id;
+		int64		old_id;
 
-		desc = RelationGetDescr(td->tg_relation);
-		for (int i = 0; i < desc->natts && attnum == 0; i++)
-			if (!TupleDescAttr(desc, i)->attisdropped &&
-				strcmp(NameStr(TupleDescAttr(desc, i)->attname), "msg_id") == 0)
-				attnum = i + 1;
-		if (attnum == 0)
+		if (TRIGGER_FIRED_BY_UPDATE(td->tg_event) &&
+			row_msg_id(rel, td->tg_trigtuple, &old_id) && old_id == id)
 			return PointerGetDatum(row);
-		id = DatumGetInt64(heap_getattr(row, attnum, desc, &isnull));
 
 		/* Our lock on the table was taken before this read (see header). */
 		pg_memory_barrier();
-		if (!isnull && id < (int64) pg_atomic_read_u64(&lw_shared->slots[s].published))
-			pg_atomic_fetch_add_u64(&lw_shared->slots[s].generation, 1);
+		bump = id < (int64) pg_atomic_read_u64(&lw_shared->slots[s].published);
 	}
+	if (bump)
+		pg_atomic_fetch_add_u64(&lw_shared->slots[s].generation, 1);
 	return PointerGetDatum(row);
 }
 
