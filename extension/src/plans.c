@@ -31,6 +31,8 @@
 #include "nodes/parsenodes.h"
 #include "storage/lmgr.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -323,12 +325,64 @@ evict_for_one_more(void)
 }
 
 /*
+ * The privileges (any one of them) a caller needs on a queue table before
+ * pgmq takes lockmode on it, as LOCK TABLE asks, except that the ACCESS
+ * EXCLUSIVE of purge_queue needs TRUNCATE, as TRUNCATE does. The statements
+ * run afterwards check the exact privileges; this check only keeps a caller
+ * without any right from queueing a lock that blocks the queue's traffic.
+ */
+static AclMode
+open_privileges(LOCKMODE lockmode)
+{
+	if (lockmode == AccessShareLock)
+		return ACL_SELECT;
+	if (lockmode == RowExclusiveLock)
+		return ACL_INSERT | ACL_UPDATE | ACL_DELETE | ACL_TRUNCATE;
+	return ACL_TRUNCATE;
+}
+
+/*
+ * Raises 42501 unless the current user holds one of mask on relid (relname,
+ * or NULL to look it up, names it in the error). false if the relation is
+ * gone (dropped concurrently): the caller looks it up again.
+ */
+static bool
+check_open_privileges(Oid relid, AclMode mask, const char *relname)
+{
+	bool		is_missing = false;
+
+	if (pg_class_aclmask_ext(relid, GetUserId(), mask, ACLMASK_ANY, &is_missing) != 0)
+		return true;
+	if (is_missing)
+		return false;
+	if (relname == NULL)
+		relname = get_rel_name(relid);
+	if (relname == NULL)
+		return false;
+	aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, relname);
+	return false;				/* not reached */
+}
+
+/*
+ * RangeVarGetRelidExtended callback: the privilege check before the lock,
+ * as TRUNCATE and LOCK TABLE do it.
+ */
+static void
+open_privileges_cb(const RangeVar *relation, Oid relid, Oid oldrelid, void *arg)
+{
+	if (OidIsValid(relid))
+		check_open_privileges(relid, *(AclMode *) arg, relation->relname);
+}
+
+/*
  * pgmq_queue_open
  *		Finds the queue called name and locks its queue table in lockmode.
  *
- * Raises 42P01 when the queue does not exist and 22023 for a bad name. The
- * returned entry stays valid until pgmq_queue_close; the caller must call
- * that on every path that does not raise.
+ * Raises 42P01 when the queue does not exist, 22023 for a bad name and
+ * 42501, before taking any lock, when the caller has no privilege on the
+ * queue table that lockmode needs (open_privileges). The returned entry
+ * stays valid until pgmq_queue_close; the caller must call that on every
+ * path that does not raise.
  */
 PgmqQueue *
 pgmq_queue_open(const char *name, LOCKMODE lockmode)
@@ -338,6 +392,7 @@ pgmq_queue_open(const char *name, LOCKMODE lockmode)
 	Oid			nspid;
 	Oid			relid;
 	char	   *qtable;
+	AclMode		privileges = open_privileges(lockmode);
 
 	if (queue_cache == NULL)
 		create_cache();
@@ -347,7 +402,8 @@ pgmq_queue_open(const char *name, LOCKMODE lockmode)
 		pgmq_names_check(name);
 
 	queue = hash_search(queue_cache, name, HASH_FIND, NULL);
-	if (queue != NULL && queue->valid)
+	if (queue != NULL && queue->valid &&
+		check_open_privileges(queue->qrelid, privileges, NULL))
 	{
 		/* Locking processes pending invalidations, which may clear valid. */
 		LockRelationOid(queue->qrelid, lockmode);
@@ -376,7 +432,8 @@ pgmq_queue_open(const char *name, LOCKMODE lockmode)
 	relid = InvalidOid;
 	if (OidIsValid(nspid))
 		relid = RangeVarGetRelidExtended(makeRangeVar(PGMQ_SCHEMA, qtable, -1),
-										 lockmode, RVR_MISSING_OK, NULL, NULL);
+										 lockmode, RVR_MISSING_OK,
+										 open_privileges_cb, &privileges);
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
