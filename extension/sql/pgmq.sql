@@ -1586,9 +1586,10 @@ BEGIN
 END;
 $$;
 
--- With the grant option, so that an admin can give its producers and
--- consumers the schema too.
-GRANT USAGE ON SCHEMA pgmq TO pgmq_admin WITH GRANT OPTION;
+-- Every role may call the functions; what they may do to a queue is
+-- decided by the privileges on its tables. (REVOKE USAGE ON SCHEMA pgmq
+-- FROM PUBLIC and grant it per role to hide even the names.)
+GRANT USAGE ON SCHEMA pgmq TO PUBLIC;
 GRANT CREATE ON SCHEMA pgmq TO pgmq_admin;
 
 -- Whether the current user owns (or is a member of the owner of) the
@@ -1720,18 +1721,16 @@ BEGIN
 END;
 $$;
 
--- A role needs USAGE on the schema to call any pgmq function.
-CREATE FUNCTION pgmq._grant_usage(role_name TEXT)
+-- Raises unless role_name is given.
+CREATE FUNCTION pgmq._check_role_arg(role_name TEXT)
 RETURNS void
 LANGUAGE plpgsql
+IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF role_name IS NULL THEN
         RAISE EXCEPTION 'role_name cannot be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF NOT pg_catalog.has_schema_privilege(role_name, 'pgmq', 'USAGE') THEN
-        EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA pgmq TO %I', role_name);
     END IF;
 END;
 $$;
@@ -1745,8 +1744,8 @@ AS $$
 DECLARE
     t RECORD;
 BEGIN
+    PERFORM pgmq._check_role_arg(role_name);
     t := pgmq._owned_queue_tables(queue_name);
-    PERFORM pgmq._grant_usage(role_name);
     -- RETURNING msg_id reads that column.
     EXECUTE pg_catalog.format('GRANT INSERT, SELECT (msg_id) ON pgmq.%I TO %I', t.qtable, role_name);
 END;
@@ -1760,6 +1759,7 @@ AS $$
 DECLARE
     t RECORD;
 BEGIN
+    PERFORM pgmq._check_role_arg(role_name);
     t := pgmq._owned_queue_tables(queue_name);
     EXECUTE pg_catalog.format('REVOKE INSERT, SELECT (msg_id) ON pgmq.%I FROM %I', t.qtable, role_name);
 END;
@@ -1774,8 +1774,8 @@ AS $$
 DECLARE
     t RECORD;
 BEGIN
+    PERFORM pgmq._check_role_arg(role_name);
     t := pgmq._owned_queue_tables(queue_name);
-    PERFORM pgmq._grant_usage(role_name);
     EXECUTE pg_catalog.format('GRANT SELECT, UPDATE, DELETE ON pgmq.%I TO %I', t.qtable, role_name);
     EXECUTE pg_catalog.format('GRANT INSERT, SELECT (msg_id) ON pgmq.%I TO %I', t.atable, role_name);
     IF t.seq IS NOT NULL THEN
@@ -1792,6 +1792,7 @@ AS $$
 DECLARE
     t RECORD;
 BEGIN
+    PERFORM pgmq._check_role_arg(role_name);
     t := pgmq._owned_queue_tables(queue_name);
     EXECUTE pg_catalog.format('REVOKE SELECT, UPDATE, DELETE ON pgmq.%I FROM %I', t.qtable, role_name);
     EXECUTE pg_catalog.format('REVOKE INSERT, SELECT (msg_id) ON pgmq.%I FROM %I', t.atable, role_name);
@@ -1809,9 +1810,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF role_name IS NULL THEN
-        RAISE EXCEPTION 'role_name cannot be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
+    PERFORM pgmq._check_role_arg(role_name);
     EXECUTE pg_catalog.format('GRANT pgmq_admin TO %I', role_name);
 END;
 $$;
@@ -1822,9 +1821,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF role_name IS NULL THEN
-        RAISE EXCEPTION 'role_name cannot be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
+    PERFORM pgmq._check_role_arg(role_name);
     EXECUTE pg_catalog.format('REVOKE pgmq_admin FROM %I', role_name);
 END;
 $$;

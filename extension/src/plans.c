@@ -23,9 +23,14 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am_d.h"
 #include "catalog/pg_type_d.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
@@ -37,7 +42,10 @@
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/fmgroids.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "pgmq.h"
 
@@ -375,6 +383,76 @@ open_privileges_cb(const RangeVar *relation, Oid relid, Oid oldrelid, void *arg)
 }
 
 /*
+ * Whether pgmq.meta registers the queue name, as given or (a name that
+ * shares its tables) differing in case. Read here, not by the caller's
+ * privileges: a table of schema pgmq is a queue only when it is registered,
+ * whoever asks and whoever made the table. Runs when a queue's cache entry
+ * is (re)checked, not on every call.
+ */
+static bool
+queue_registered(const char *name, Oid nspid)
+{
+	Oid			metaid = get_relname_relid("meta", nspid);
+	char	   *table = pgmq_names_table(name, "q");
+	Relation	meta;
+	Snapshot	snapshot;
+	List	   *indexes;
+	ListCell   *lc;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	if (!OidIsValid(metaid))
+		return false;
+	meta = table_open(metaid, AccessShareLock);
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+
+	/* The exact name, by the unique index on queue_name. */
+	indexes = RelationGetIndexList(meta);
+	foreach(lc, indexes)
+	{
+		Oid			indexid = lfirst_oid(lc);
+		Relation	index = index_open(indexid, AccessShareLock);
+		bool		usable = index->rd_index->indisunique &&
+			index->rd_index->indnkeyatts == 1 &&
+			index->rd_index->indkey.values[0] == 1 &&
+			index->rd_rel->relam == BTREE_AM_OID;
+
+		index_close(index, AccessShareLock);
+		if (usable)
+		{
+			ScanKeyData key;
+
+			ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ,
+						CStringGetTextDatum(name));
+			scan = systable_beginscan(meta, indexid, true, snapshot, 1, &key);
+			found = HeapTupleIsValid(systable_getnext(scan));
+			systable_endscan(scan);
+			break;
+		}
+	}
+	list_free(indexes);
+
+	/* Otherwise any name with the same tables. */
+	if (!found)
+	{
+		scan = systable_beginscan(meta, InvalidOid, false, snapshot, 0, NULL);
+		while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+		{
+			bool		isnull;
+			Datum		d = heap_getattr(tuple, 1, RelationGetDescr(meta), &isnull);
+
+			found = !isnull &&
+				strcmp(pgmq_names_table(TextDatumGetCString(d), "q"), table) == 0;
+		}
+		systable_endscan(scan);
+	}
+	UnregisterSnapshot(snapshot);
+	table_close(meta, AccessShareLock);
+	return found;
+}
+
+/*
  * pgmq_queue_open
  *		Finds the queue called name and locks its queue table in lockmode.
  *
@@ -439,6 +517,13 @@ pgmq_queue_open(const char *name, LOCKMODE lockmode)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("queue \"%s\" does not exist", name),
 				 errdetail("Relation \"%s.%s\" does not exist.", PGMQ_SCHEMA, qtable),
+				 errhint("Create the queue first with pgmq.create('%s').", name)));
+	if (!queue_registered(name, nspid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("queue \"%s\" does not exist", name),
+				 errdetail("Relation \"%s.%s\" exists but is not registered in %s.meta.",
+						   PGMQ_SCHEMA, qtable, PGMQ_SCHEMA),
 				 errhint("Create the queue first with pgmq.create('%s').", name)));
 
 	if (relid != queue->qrelid)
