@@ -49,7 +49,9 @@ PG_FUNCTION_INFO_V1(pgmq_purge_queue);
 /*
  * Rows in the default partitions of a partitioned queue and its archive
  * (where pg_partman puts what no partition covers), or NULL if the queue
- * has no default partition. Caller is connected to SPI.
+ * has no default partition, or if the caller may not read the partitions
+ * themselves (grants on the parent tables do not reach them), rather than
+ * failing the whole row. Caller is connected to SPI.
  */
 static bool
 default_partition_rows(PgmqQueue *queue, int64 *rows)
@@ -57,16 +59,21 @@ default_partition_rows(PgmqQueue *queue, int64 *rows)
 	Oid			nspid = get_namespace_oid(PGMQ_SCHEMA, false);
 	char	   *qdefault = psprintf("%s_default", pgmq_queue_table(queue, 'q'));
 	char	   *adefault = psprintf("%s_default", pgmq_queue_table(queue, 'a'));
+	Oid			qdefid = get_relname_relid(qdefault, nspid);
+	Oid			adefid = get_relname_relid(adefault, nspid);
 	StringInfoData sql;
 	bool		isnull;
 
-	if (!OidIsValid(get_relname_relid(qdefault, nspid)))
+	if (!OidIsValid(qdefid) ||
+		pg_class_aclcheck(qdefid, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
+		(OidIsValid(adefid) &&
+		 pg_class_aclcheck(adefid, GetUserId(), ACL_SELECT) != ACLCHECK_OK))
 		return false;
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT (SELECT pg_catalog.count(*) FROM %s)",
 					 quote_qualified_identifier(PGMQ_SCHEMA, qdefault));
-	if (OidIsValid(get_relname_relid(adefault, nspid)))
+	if (OidIsValid(adefid))
 		appendStringInfo(&sql, " OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM %s)",
 						 quote_qualified_identifier(PGMQ_SCHEMA, adefault));
 	if (SPI_execute(sql.data, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
