@@ -185,6 +185,9 @@ BEGIN
 
     SELECT c.relkind INTO existing_kind FROM pg_catalog.pg_class c
      WHERE c.relname = qtable AND c.relnamespace = 'pgmq'::regnamespace;
+    IF existing_kind IS NOT NULL THEN
+        PERFORM pgmq._check_queue_owner(queue_name);
+    END IF;
     IF existing_kind = 'p' THEN
         RAISE NOTICE 'pgmq queue "%" already exists as a partitioned queue, skipping', queue_name;
         RETURN;
@@ -209,6 +212,7 @@ BEGIN
                               qtable OPERATOR(pg_catalog.||) '_vt_idx', qtable);
     EXECUTE pg_catalog.format('CREATE INDEX IF NOT EXISTS %I ON pgmq.%I (archived_at)',
                               'archived_at_idx_' OPERATOR(pg_catalog.||) queue_name, atable);
+    PERFORM pgmq._grant_monitor(queue_name);
 
     INSERT INTO pgmq.meta (queue_name, is_partitioned, is_unlogged)
     VALUES (queue_name, false, unlogged)
@@ -246,6 +250,7 @@ DECLARE
     qtable TEXT;
     atable TEXT;
     partitioned BOOLEAN;
+    uses_partman BOOLEAN;
 BEGIN
     PERFORM pgmq.validate_queue_name(queue_name);
     PERFORM pgmq.acquire_queue_lock(queue_name);
@@ -270,12 +275,21 @@ BEGIN
         RETURN false;
     END IF;
 
-    EXECUTE pg_catalog.format('DROP TABLE IF EXISTS pgmq.%I', qtable);
-    EXECUTE pg_catalog.format('DROP TABLE IF EXISTS pgmq.%I', atable);
-    DELETE FROM pgmq.meta m WHERE m.queue_name = drop_queue.queue_name;
+    -- Before any lock on the tables: a role that does not own the queue
+    -- gets 42501 at once and blocks nobody.
+    PERFORM pgmq._check_queue_owner(queue_name);
     -- Also for plain queues: convert_archive_partitioned may have
     -- partitioned the archive.
-    PERFORM pgmq._partman_forget(queue_name);
+    SELECT pg_catalog.bool_or(c.relkind = 'p') INTO uses_partman FROM pg_catalog.pg_class c
+     WHERE c.relnamespace = 'pgmq'::regnamespace AND c.relname IN (qtable, atable);
+
+    -- The registry row goes first: its row policy needs the table.
+    DELETE FROM pgmq.meta m WHERE m.queue_name = drop_queue.queue_name;
+    EXECUTE pg_catalog.format('DROP TABLE IF EXISTS pgmq.%I', qtable);
+    EXECUTE pg_catalog.format('DROP TABLE IF EXISTS pgmq.%I', atable);
+    IF uses_partman THEN
+        PERFORM pgmq._partman_forget(queue_name);
+    END IF;
     RETURN true;
 END;
 $$;
@@ -561,15 +575,24 @@ GRANT SELECT ON pgmq.notify_insert_throttle TO pg_monitor;
 -- Row trigger on a queue table: NOTIFY "pgmq.q_<queue_name>.INSERT" unless
 -- the queue was notified less than throttle_interval_ms ago. Arguments:
 -- the queue name as registered and the throttle interval.
+--
+-- SECURITY DEFINER, so that a producer needs no privilege on the throttle
+-- table; it acts only for the queue whose table it fires on.
 CREATE FUNCTION pgmq.notify_queue_listeners()
 RETURNS TRIGGER
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     qname TEXT := COALESCE(TG_ARGV[0], pg_catalog.substr(TG_TABLE_NAME, 3));
     notified INTEGER;
 BEGIN
+    IF COALESCE(pg_catalog.pg_partition_root(TG_RELID), TG_RELID) IS DISTINCT FROM
+       pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', pgmq.format_table_name(qname, 'q'))) THEN
+        RAISE EXCEPTION 'pgmq.notify_queue_listeners() fires only on the table of the queue it names'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
     UPDATE pgmq.notify_insert_throttle t
        SET last_notified_at = pg_catalog.clock_timestamp()
      WHERE t.queue_name = qname
@@ -943,6 +966,9 @@ BEGIN
         RAISE EXCEPTION 'queue "%" already exists and is not partitioned', queue_name
             USING ERRCODE = 'duplicate_table';
     END IF;
+    IF existing_kind IS NOT NULL THEN
+        PERFORM pgmq._check_queue_owner(queue_name);
+    END IF;
 
     -- By default, so that repair_partitions can move rows with their ids.
     EXECUTE pg_catalog.format('CREATE TABLE IF NOT EXISTS pgmq.%I (%s) PARTITION BY RANGE (%I)',
@@ -968,6 +994,7 @@ BEGIN
                                         partition_interval, premake, retention_interval, true);
     PERFORM pgmq._add_default_partition_trigger(queue_name, qtable);
     PERFORM pgmq._add_default_partition_trigger(queue_name, atable);
+    PERFORM pgmq._grant_monitor(queue_name);
 
     INSERT INTO pgmq.meta (queue_name, is_partitioned, is_unlogged)
     VALUES (queue_name, true, false)
@@ -1062,6 +1089,8 @@ BEGIN
         RAISE EXCEPTION 'queue "%" is not a partitioned queue', queue_name
             USING ERRCODE = 'undefined_table';
     END IF;
+    -- Moving rows fires the tables' row triggers with the caller's rights.
+    PERFORM pgmq._check_foreign_triggers(queue_name);
     FOREACH parent IN ARRAY ARRAY[pgmq.format_table_name(queue_name, 'q'), pgmq.format_table_name(queue_name, 'a')] LOOP
         parent := 'pgmq.' OPERATOR(pg_catalog.||) parent;
         EXECUTE pg_catalog.format('SELECT control FROM %I.part_config WHERE parent_table = $1', partman)
@@ -1566,3 +1595,293 @@ CREATE FUNCTION pgmq.send_batch_topic(routing_key TEXT, msgs JSONB[], headers JS
 RETURNS TABLE (queue_name TEXT, msg_id BIGINT)
 AS 'MODULE_PATHNAME', 'pgmq_send_batch_topic_at'
 LANGUAGE C;
+
+---------------------------------------------------------------------------
+-- Privileges (docs/security.md)
+--
+-- A queue belongs to the role that created it: that role owns the queue
+-- and archive tables, and privileges on those tables decide who may send,
+-- consume, purge or drop. Members of pgmq_admin may create queues (CREATE
+-- on the schema). The registry and settings tables are writable by every
+-- role, but their row policies let a role add or remove only the rows of
+-- queues whose tables it owns, so nobody unregisters another's queue.
+---------------------------------------------------------------------------
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = 'pgmq_admin') THEN
+        CREATE ROLE pgmq_admin NOLOGIN;
+    END IF;
+END;
+$$;
+
+-- Every role may call the functions; what they may do to a queue is
+-- decided by the privileges on its tables. (REVOKE USAGE ON SCHEMA pgmq
+-- FROM PUBLIC and grant it per role to hide even the names.)
+GRANT USAGE ON SCHEMA pgmq TO PUBLIC;
+GRANT CREATE ON SCHEMA pgmq TO pgmq_admin;
+
+-- Whether the current user owns (or is a member of the owner of) the
+-- tables of queue_name. False when they do not exist.
+CREATE FUNCTION pgmq._owns_queue(queue_name TEXT)
+RETURNS BOOLEAN
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                    WHERE c.relnamespace = 'pgmq'::regnamespace
+                      AND c.relname = pgmq.format_table_name(queue_name, 'q')
+                      AND pg_catalog.pg_has_role(c.relowner, 'USAGE'));
+$$;
+
+-- Registry rows of a queue whose table is gone may be removed by admins.
+CREATE FUNCTION pgmq._may_unregister(queue_name TEXT)
+RETURNS BOOLEAN
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pgmq._owns_queue(queue_name)
+        OR (pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', pgmq.format_table_name(queue_name, 'q'))) IS NULL
+            AND pg_catalog.pg_has_role('pgmq_admin', 'USAGE'));
+$$;
+
+-- Raises 42501 unless the current user owns the queue's tables (if they
+-- exist): changing a queue is its owner's business.
+CREATE FUNCTION pgmq._check_queue_owner(queue_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', pgmq.format_table_name(queue_name, 'q'))) IS NOT NULL
+       AND NOT pgmq._owns_queue(queue_name) THEN
+        RAISE EXCEPTION 'must be owner of queue "%"', queue_name
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.format('Table pgmq.%I belongs to role %s.',
+                                             pgmq.format_table_name(queue_name, 'q'),
+                                             (SELECT c.relowner::regrole FROM pg_catalog.pg_class c
+                                               WHERE c.oid = pg_catalog.format('pgmq.%I', pgmq.format_table_name(queue_name, 'q'))::regclass));
+    END IF;
+END;
+$$;
+
+-- pg_monitor reads every queue, whoever created it: the default privileges
+-- of the schema only cover tables made by the role that installed pgmq.
+CREATE FUNCTION pgmq._grant_monitor(queue_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    qtable TEXT := pgmq.format_table_name(queue_name, 'q');
+    seq TEXT;
+BEGIN
+    EXECUTE pg_catalog.format('GRANT SELECT ON pgmq.%I, pgmq.%I TO pg_monitor',
+                              qtable, pgmq.format_table_name(queue_name, 'a'));
+    seq := pg_catalog.pg_get_serial_sequence(pg_catalog.format('pgmq.%I', qtable), 'msg_id');
+    IF seq IS NOT NULL THEN
+        EXECUTE pg_catalog.format('GRANT SELECT ON SEQUENCE %s TO pg_monitor', seq);
+    END IF;
+END;
+$$;
+
+-- Raises 42501 if the queue or archive tables (or their partitions) have a
+-- trigger, other than pgmq's own, that a role other than the caller and
+-- not a superuser could have put there: functions that move rows would
+-- run it with the caller's rights (a superuser's, a maintenance role's).
+CREATE FUNCTION pgmq._check_foreign_triggers(queue_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    found_trigger RECORD;
+    tables REGCLASS[] := ARRAY[
+        pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', pgmq.format_table_name(queue_name, 'q'))),
+        pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', pgmq.format_table_name(queue_name, 'a')))];
+BEGIN
+    SELECT tg.tgname, c.relname, c.relowner::regrole AS owner INTO found_trigger
+      FROM pg_catalog.pg_trigger tg
+      JOIN pg_catalog.pg_class c ON c.oid = tg.tgrelid
+      JOIN pg_catalog.pg_roles r ON r.oid = c.relowner
+     WHERE (tg.tgrelid = ANY (tables)
+            OR tg.tgrelid IN (SELECT p.relid FROM pg_catalog.unnest(tables) t(rel),
+                                     LATERAL pg_catalog.pg_partition_tree(t.rel) p))
+       AND NOT tg.tgisinternal
+       AND tg.tgfoid <> 'pgmq.notify_queue_listeners()'::pg_catalog.regprocedure
+       AND tg.tgfoid <> 'pgmq._warn_default_partition()'::pg_catalog.regprocedure
+       AND r.rolname <> CURRENT_USER
+       AND NOT r.rolsuper
+     ORDER BY c.relname, tg.tgname
+     LIMIT 1;
+    IF found_trigger IS NOT NULL THEN
+        RAISE EXCEPTION 'queue "%" has trigger "%" on table pgmq.%, owned by role %',
+                        queue_name, found_trigger.tgname, found_trigger.relname, found_trigger.owner
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'Moving its rows would run the trigger with your privileges.',
+                  HINT = 'Run this as the owner of the table, or have the trigger dropped.';
+    END IF;
+END;
+$$;
+
+-- The tables of a registered queue the current user owns; raises 42P01 or
+-- 42501 otherwise.
+CREATE FUNCTION pgmq._owned_queue_tables(queue_name TEXT, OUT qtable TEXT, OUT atable TEXT, OUT seq TEXT)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM pgmq.validate_queue_name(queue_name);
+    qtable := pgmq.format_table_name(queue_name, 'q');
+    atable := pgmq.format_table_name(queue_name, 'a');
+    IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', qtable)) IS NULL
+       OR NOT EXISTS (SELECT 1 FROM pgmq.meta m WHERE m.queue_name = _owned_queue_tables.queue_name) THEN
+        RAISE EXCEPTION 'queue "%" does not exist', queue_name
+            USING ERRCODE = 'undefined_table',
+                  HINT = pg_catalog.format('Create the queue first with pgmq.create(%L).', queue_name);
+    END IF;
+    PERFORM pgmq._check_queue_owner(queue_name);
+    seq := pg_catalog.pg_get_serial_sequence(pg_catalog.format('pgmq.%I', qtable), 'msg_id');
+END;
+$$;
+
+-- Raises unless role_name is given.
+CREATE FUNCTION pgmq._check_role_arg(role_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF role_name IS NULL THEN
+        RAISE EXCEPTION 'role_name cannot be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+END;
+$$;
+
+-- Producers: send, send_batch and send_topic to this queue.
+CREATE FUNCTION pgmq.grant_send(queue_name TEXT, role_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t RECORD;
+BEGIN
+    PERFORM pgmq._check_role_arg(role_name);
+    t := pgmq._owned_queue_tables(queue_name);
+    -- RETURNING msg_id reads that column.
+    EXECUTE pg_catalog.format('GRANT INSERT, SELECT (msg_id) ON pgmq.%I TO %I', t.qtable, role_name);
+END;
+$$;
+
+CREATE FUNCTION pgmq.revoke_send(queue_name TEXT, role_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t RECORD;
+BEGIN
+    PERFORM pgmq._check_role_arg(role_name);
+    t := pgmq._owned_queue_tables(queue_name);
+    EXECUTE pg_catalog.format('REVOKE INSERT, SELECT (msg_id) ON pgmq.%I FROM %I', t.qtable, role_name);
+END;
+$$;
+
+-- Consumers: read (all forms), pop, delete, archive, set_vt and metrics.
+CREATE FUNCTION pgmq.grant_consume(queue_name TEXT, role_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t RECORD;
+BEGIN
+    PERFORM pgmq._check_role_arg(role_name);
+    t := pgmq._owned_queue_tables(queue_name);
+    EXECUTE pg_catalog.format('GRANT SELECT, UPDATE, DELETE ON pgmq.%I TO %I', t.qtable, role_name);
+    EXECUTE pg_catalog.format('GRANT INSERT, SELECT (msg_id) ON pgmq.%I TO %I', t.atable, role_name);
+    IF t.seq IS NOT NULL THEN
+        EXECUTE pg_catalog.format('GRANT SELECT ON SEQUENCE %s TO %I', t.seq, role_name);
+    END IF;
+END;
+$$;
+
+CREATE FUNCTION pgmq.revoke_consume(queue_name TEXT, role_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t RECORD;
+BEGIN
+    PERFORM pgmq._check_role_arg(role_name);
+    t := pgmq._owned_queue_tables(queue_name);
+    EXECUTE pg_catalog.format('REVOKE SELECT, UPDATE, DELETE ON pgmq.%I FROM %I', t.qtable, role_name);
+    EXECUTE pg_catalog.format('REVOKE INSERT, SELECT (msg_id) ON pgmq.%I FROM %I', t.atable, role_name);
+    IF t.seq IS NOT NULL THEN
+        EXECUTE pg_catalog.format('REVOKE SELECT ON SEQUENCE %s FROM %I', t.seq, role_name);
+    END IF;
+END;
+$$;
+
+-- Admins create queues (and own what they create). Granting the role
+-- needs what GRANT role does: CREATEROLE, ADMIN OPTION or a superuser.
+CREATE FUNCTION pgmq.grant_admin(role_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM pgmq._check_role_arg(role_name);
+    EXECUTE pg_catalog.format('GRANT pgmq_admin TO %I', role_name);
+END;
+$$;
+
+CREATE FUNCTION pgmq.revoke_admin(role_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM pgmq._check_role_arg(role_name);
+    EXECUTE pg_catalog.format('REVOKE pgmq_admin FROM %I', role_name);
+END;
+$$;
+
+-- Everyone with USAGE on the schema sees the registry (queue names are in
+-- pg_class anyway) and the topic bindings (send_topic reads them); rows
+-- are written only for queues the writer owns.
+GRANT SELECT, INSERT, DELETE ON pgmq.meta TO PUBLIC;
+ALTER TABLE pgmq.meta ENABLE ROW LEVEL SECURITY;
+CREATE POLICY meta_read ON pgmq.meta FOR SELECT USING (true);
+CREATE POLICY meta_register ON pgmq.meta FOR INSERT WITH CHECK (pgmq._owns_queue(queue_name));
+CREATE POLICY meta_unregister ON pgmq.meta FOR DELETE USING (pgmq._may_unregister(queue_name));
+
+GRANT SELECT, INSERT, DELETE ON pgmq.topic_bindings TO PUBLIC;
+ALTER TABLE pgmq.topic_bindings ENABLE ROW LEVEL SECURITY;
+CREATE POLICY topic_bindings_read ON pgmq.topic_bindings FOR SELECT USING (true);
+CREATE POLICY topic_bindings_bind ON pgmq.topic_bindings FOR INSERT WITH CHECK (pgmq._owns_queue(queue_name));
+CREATE POLICY topic_bindings_unbind ON pgmq.topic_bindings FOR DELETE USING (pgmq._owns_queue(queue_name));
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON pgmq.notify_insert_throttle TO PUBLIC;
+ALTER TABLE pgmq.notify_insert_throttle ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notify_insert_throttle_read ON pgmq.notify_insert_throttle FOR SELECT USING (true);
+CREATE POLICY notify_insert_throttle_insert ON pgmq.notify_insert_throttle FOR INSERT
+    WITH CHECK (pgmq._owns_queue(queue_name));
+CREATE POLICY notify_insert_throttle_update ON pgmq.notify_insert_throttle FOR UPDATE
+    USING (pgmq._owns_queue(queue_name)) WITH CHECK (pgmq._owns_queue(queue_name));
+CREATE POLICY notify_insert_throttle_delete ON pgmq.notify_insert_throttle FOR DELETE
+    USING (pgmq._owns_queue(queue_name));
+
+GRANT SELECT, INSERT ON pgmq.queue_retention TO PUBLIC;
+ALTER TABLE pgmq.queue_retention ENABLE ROW LEVEL SECURITY;
+CREATE POLICY queue_retention_read ON pgmq.queue_retention FOR SELECT USING (true);
+CREATE POLICY queue_retention_insert ON pgmq.queue_retention FOR INSERT
+    WITH CHECK (pgmq._owns_queue(queue_name));

@@ -30,6 +30,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
@@ -48,7 +49,9 @@ PG_FUNCTION_INFO_V1(pgmq_purge_queue);
 /*
  * Rows in the default partitions of a partitioned queue and its archive
  * (where pg_partman puts what no partition covers), or NULL if the queue
- * has no default partition. Caller is connected to SPI.
+ * has no default partition, or if the caller may not read the partitions
+ * themselves (grants on the parent tables do not reach them), rather than
+ * failing the whole row. Caller is connected to SPI.
  */
 static bool
 default_partition_rows(PgmqQueue *queue, int64 *rows)
@@ -56,16 +59,21 @@ default_partition_rows(PgmqQueue *queue, int64 *rows)
 	Oid			nspid = get_namespace_oid(PGMQ_SCHEMA, false);
 	char	   *qdefault = psprintf("%s_default", pgmq_queue_table(queue, 'q'));
 	char	   *adefault = psprintf("%s_default", pgmq_queue_table(queue, 'a'));
+	Oid			qdefid = get_relname_relid(qdefault, nspid);
+	Oid			adefid = get_relname_relid(adefault, nspid);
 	StringInfoData sql;
 	bool		isnull;
 
-	if (!OidIsValid(get_relname_relid(qdefault, nspid)))
+	if (!OidIsValid(qdefid) ||
+		pg_class_aclcheck(qdefid, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
+		(OidIsValid(adefid) &&
+		 pg_class_aclcheck(adefid, GetUserId(), ACL_SELECT) != ACLCHECK_OK))
 		return false;
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT (SELECT pg_catalog.count(*) FROM %s)",
 					 quote_qualified_identifier(PGMQ_SCHEMA, qdefault));
-	if (OidIsValid(get_relname_relid(adefault, nspid)))
+	if (OidIsValid(adefid))
 		appendStringInfo(&sql, " OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM %s)",
 						 quote_qualified_identifier(PGMQ_SCHEMA, adefault));
 	if (SPI_execute(sql.data, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
@@ -285,11 +293,30 @@ scan_metrics(Oid relid, Datum *values, bool *nulls)
 }
 
 /*
+ * Whether the current user may read the metrics of queue table relid: SELECT
+ * on it and on its identity sequence (total_messages). Checked before any
+ * lock, from the catalogs only.
+ */
+static bool
+may_read_metrics(Oid relid)
+{
+	bool		is_missing = false;
+	Oid			seqid;
+
+	if (pg_class_aclcheck_ext(relid, GetUserId(), ACL_SELECT, &is_missing) != ACLCHECK_OK)
+		return false;
+	seqid = getIdentitySequence(relid, 1, true);
+	return !OidIsValid(seqid) ||
+		pg_class_aclcheck_ext(seqid, GetUserId(), ACL_SELECT, &is_missing) == ACLCHECK_OK;
+}
+
+/*
  * pgmq.metrics_all() returns setof pgmq.metrics_result
  *
  * One row per queue in pgmq.meta, by name: the same values as metrics().
  * A registry row whose table is gone is skipped rather than failing the
- * whole scrape, and so are unlogged queues on a standby.
+ * whole scrape, and so are unlogged queues on a standby and the queues the
+ * caller may not read: a monitor sees what it was granted.
  */
 Datum
 pgmq_metrics_all(PG_FUNCTION_ARGS)
@@ -327,7 +354,7 @@ pgmq_metrics_all(PG_FUNCTION_ARGS)
 		Oid			relid = get_relname_relid(pgmq_names_table(name, "q"), nspid);
 		MemoryContext oldcxt;
 
-		if (!OidIsValid(relid))
+		if (!OidIsValid(relid) || !may_read_metrics(relid))
 			continue;
 		/* A standby has no contents of unlogged queues, and may not read them. */
 		if (RecoveryInProgress() && get_rel_persistence(relid) == RELPERSISTENCE_UNLOGGED)
@@ -374,6 +401,12 @@ pgmq_metrics_all(PG_FUNCTION_ARGS)
  * Counts and truncates the queue table under one ACCESS EXCLUSIVE lock,
  * taken up front so the count and the truncate see the same rows. The
  * identity is not restarted: msg_ids are never reused.
+ *
+ * The caller needs TRUNCATE on the queue table (checked before the lock,
+ * plans.c); the count and the TRUNCATE then run as the table's owner in a
+ * security-restricted operation, as VACUUM and REFRESH MATERIALIZED VIEW
+ * do, so that TRUNCATE triggers the owner put on the table never run with
+ * the rights of a superuser or maintenance role that purges it.
  */
 Datum
 pgmq_purge_queue(PG_FUNCTION_ARGS)
@@ -383,6 +416,21 @@ pgmq_purge_queue(PG_FUNCTION_ARGS)
 	bool		isnull;
 	int64		count;
 	char	   *sql;
+	HeapTuple	classtup;
+	Oid			owner;
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+
+	classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(queue->qrelid));
+	if (!HeapTupleIsValid(classtup))
+		elog(ERROR, "pgmq: cache lookup failed for relation %u", queue->qrelid);
+	owner = ((Form_pg_class) GETSTRUCT(classtup))->relowner;
+	ReleaseSysCache(classtup);
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_RESTRICTED_OPERATION);
+	save_nestlevel = NewGUCNestLevel();
 
 	SPI_connect();
 	pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_COUNT), NULL, NULL);
@@ -392,6 +440,10 @@ pgmq_purge_queue(PG_FUNCTION_ARGS)
 	if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "pgmq: could not truncate queue \"%s\"", name);
 	SPI_finish();
+
+	/* An error on the way restores the user at transaction abort. */
+	AtEOXact_GUC(false, save_nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
 	pgmq_queue_close(queue);
 	PG_RETURN_INT64(count);
 }

@@ -23,19 +23,29 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am_d.h"
 #include "catalog/pg_type_d.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
 #include "storage/lmgr.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/fmgroids.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "pgmq.h"
 
@@ -323,12 +333,134 @@ evict_for_one_more(void)
 }
 
 /*
+ * The privileges (any one of them) a caller needs on a queue table before
+ * pgmq takes lockmode on it, as LOCK TABLE asks, except that the ACCESS
+ * EXCLUSIVE of purge_queue needs TRUNCATE, as TRUNCATE does. The statements
+ * run afterwards check the exact privileges; this check only keeps a caller
+ * without any right from queueing a lock that blocks the queue's traffic.
+ */
+static AclMode
+open_privileges(LOCKMODE lockmode)
+{
+	if (lockmode == AccessShareLock)
+		return ACL_SELECT;
+	if (lockmode == RowExclusiveLock)
+		return ACL_INSERT | ACL_UPDATE | ACL_DELETE | ACL_TRUNCATE;
+	return ACL_TRUNCATE;
+}
+
+/*
+ * Raises 42501 unless the current user holds one of mask on relid (relname,
+ * or NULL to look it up, names it in the error). false if the relation is
+ * gone (dropped concurrently): the caller looks it up again.
+ */
+static bool
+check_open_privileges(Oid relid, AclMode mask, const char *relname)
+{
+	bool		is_missing = false;
+
+	if (pg_class_aclmask_ext(relid, GetUserId(), mask, ACLMASK_ANY, &is_missing) != 0)
+		return true;
+	if (is_missing)
+		return false;
+	if (relname == NULL)
+		relname = get_rel_name(relid);
+	if (relname == NULL)
+		return false;
+	aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, relname);
+	return false;				/* not reached */
+}
+
+/*
+ * RangeVarGetRelidExtended callback: the privilege check before the lock,
+ * as TRUNCATE and LOCK TABLE do it.
+ */
+static void
+open_privileges_cb(const RangeVar *relation, Oid relid, Oid oldrelid, void *arg)
+{
+	if (OidIsValid(relid))
+		check_open_privileges(relid, *(AclMode *) arg, relation->relname);
+}
+
+/*
+ * Whether pgmq.meta registers the queue name, as given or (a name that
+ * shares its tables) differing in case. Read here, not by the caller's
+ * privileges: a table of schema pgmq is a queue only when it is registered,
+ * whoever asks and whoever made the table. Runs when a queue's cache entry
+ * is (re)checked, not on every call.
+ */
+static bool
+queue_registered(const char *name, Oid nspid)
+{
+	Oid			metaid = get_relname_relid("meta", nspid);
+	char	   *table = pgmq_names_table(name, "q");
+	Relation	meta;
+	Snapshot	snapshot;
+	List	   *indexes;
+	ListCell   *lc;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	if (!OidIsValid(metaid))
+		return false;
+	meta = table_open(metaid, AccessShareLock);
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+
+	/* The exact name, by the unique index on queue_name. */
+	indexes = RelationGetIndexList(meta);
+	foreach(lc, indexes)
+	{
+		Oid			indexid = lfirst_oid(lc);
+		Relation	index = index_open(indexid, AccessShareLock);
+		bool		usable = index->rd_index->indisunique &&
+			index->rd_index->indnkeyatts == 1 &&
+			index->rd_index->indkey.values[0] == 1 &&
+			index->rd_rel->relam == BTREE_AM_OID;
+
+		index_close(index, AccessShareLock);
+		if (usable)
+		{
+			ScanKeyData key;
+
+			ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ,
+						CStringGetTextDatum(name));
+			scan = systable_beginscan(meta, indexid, true, snapshot, 1, &key);
+			found = HeapTupleIsValid(systable_getnext(scan));
+			systable_endscan(scan);
+			break;
+		}
+	}
+	list_free(indexes);
+
+	/* Otherwise any name with the same tables. */
+	if (!found)
+	{
+		scan = systable_beginscan(meta, InvalidOid, false, snapshot, 0, NULL);
+		while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+		{
+			bool		isnull;
+			Datum		d = heap_getattr(tuple, 1, RelationGetDescr(meta), &isnull);
+
+			found = !isnull &&
+				strcmp(pgmq_names_table(TextDatumGetCString(d), "q"), table) == 0;
+		}
+		systable_endscan(scan);
+	}
+	UnregisterSnapshot(snapshot);
+	table_close(meta, AccessShareLock);
+	return found;
+}
+
+/*
  * pgmq_queue_open
  *		Finds the queue called name and locks its queue table in lockmode.
  *
- * Raises 42P01 when the queue does not exist and 22023 for a bad name. The
- * returned entry stays valid until pgmq_queue_close; the caller must call
- * that on every path that does not raise.
+ * Raises 42P01 when the queue does not exist, 22023 for a bad name and
+ * 42501, before taking any lock, when the caller has no privilege on the
+ * queue table that lockmode needs (open_privileges). The returned entry
+ * stays valid until pgmq_queue_close; the caller must call that on every
+ * path that does not raise.
  */
 PgmqQueue *
 pgmq_queue_open(const char *name, LOCKMODE lockmode)
@@ -338,6 +470,7 @@ pgmq_queue_open(const char *name, LOCKMODE lockmode)
 	Oid			nspid;
 	Oid			relid;
 	char	   *qtable;
+	AclMode		privileges = open_privileges(lockmode);
 
 	if (queue_cache == NULL)
 		create_cache();
@@ -347,7 +480,8 @@ pgmq_queue_open(const char *name, LOCKMODE lockmode)
 		pgmq_names_check(name);
 
 	queue = hash_search(queue_cache, name, HASH_FIND, NULL);
-	if (queue != NULL && queue->valid)
+	if (queue != NULL && queue->valid &&
+		check_open_privileges(queue->qrelid, privileges, NULL))
 	{
 		/* Locking processes pending invalidations, which may clear valid. */
 		LockRelationOid(queue->qrelid, lockmode);
@@ -376,12 +510,20 @@ pgmq_queue_open(const char *name, LOCKMODE lockmode)
 	relid = InvalidOid;
 	if (OidIsValid(nspid))
 		relid = RangeVarGetRelidExtended(makeRangeVar(PGMQ_SCHEMA, qtable, -1),
-										 lockmode, RVR_MISSING_OK, NULL, NULL);
+										 lockmode, RVR_MISSING_OK,
+										 open_privileges_cb, &privileges);
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("queue \"%s\" does not exist", name),
 				 errdetail("Relation \"%s.%s\" does not exist.", PGMQ_SCHEMA, qtable),
+				 errhint("Create the queue first with pgmq.create('%s').", name)));
+	if (!queue_registered(name, nspid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("queue \"%s\" does not exist", name),
+				 errdetail("Relation \"%s.%s\" exists but is not registered in %s.meta.",
+						   PGMQ_SCHEMA, qtable, PGMQ_SCHEMA),
 				 errhint("Create the queue first with pgmq.create('%s').", name)));
 
 	if (relid != queue->qrelid)

@@ -12,8 +12,10 @@ SELECT p.proname,
  WHERE p.pronamespace = 'pgmq'::regnamespace AND p.proname NOT LIKE '%notify%'
  ORDER BY p.proname, pg_get_function_identity_arguments(p.oid);
 
--- None is SECURITY DEFINER, a procedure or an aggregate, and EXECUTE is
--- left to PUBLIC (no ACL), as in pgmq.
+-- None is a procedure or an aggregate, and EXECUTE is left to PUBLIC (no
+-- ACL), as in pgmq. One is SECURITY DEFINER: the insert notification
+-- trigger, so that producers need no rights on its throttle table
+-- (docs/security.md).
 SELECT count(*) > 0 AS has_functions,
        count(*) FILTER (WHERE p.prosecdef) AS security_definer,
        count(*) FILTER (WHERE p.prokind <> 'f') AS not_plain_functions,
@@ -64,7 +66,8 @@ SELECT count(*) AS meta_is_member
  WHERE d.classid = 'pg_class'::regclass AND d.objid = 'pgmq.meta'::regclass
    AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e';
 
--- pg_monitor can look at everything in the schema.
+-- pg_monitor can look at everything in the schema. (Every role may insert
+-- into meta, but row policies admit only rows of queues it owns.)
 SELECT has_schema_privilege('pg_monitor', 'pgmq', 'USAGE') AS schema_usage,
        has_table_privilege('pg_monitor', 'pgmq.meta', 'SELECT') AS meta_select,
        has_table_privilege('pg_monitor', 'pgmq.meta', 'INSERT') AS meta_insert;
