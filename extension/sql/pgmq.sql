@@ -1537,3 +1537,15 @@ CREATE FUNCTION pgmq.send_batch_topic(routing_key TEXT, msgs JSONB[], headers JS
 RETURNS TABLE (queue_name TEXT, msg_id BIGINT)
 AS 'MODULE_PATHNAME', 'pgmq_send_batch_topic_at'
 LANGUAGE C;
+
+---------------------------------------------------------------------------
+-- Diagnostics (not in pgmq 1.13)
+---------------------------------------------------------------------------
+
+-- This backend's cache of prepared statements (plans.c): queues cached,
+-- statements prepared and calls that reused a kept statement, counted
+-- since the backend started.
+CREATE FUNCTION pgmq._plan_cache_stats(OUT cached_queues BIGINT, OUT prepared BIGINT, OUT hits BIGINT)
+RETURNS record
+AS 'MODULE_PATHNAME', 'pgmq_plan_cache_stats'
+LANGUAGE C PARALLEL RESTRICTED;
