@@ -34,7 +34,7 @@ case_() {
 		echo "ok $name"
 	elif [ "$want" = fail ] && [ $rc -ne 0 ]; then
 		# What the check said, to show it failed for the right reason.
-		echo "ok $name (fails: $(head -1 <<<"$out"))"
+		echo "ok $name (fails: $(head -3 <<<"$out" | paste -sd ' '))"
 	else
 		echo "not ok $name (expected the check to $want)"
 		sed 's/^/    /' <<<"$out"
@@ -110,13 +110,15 @@ sed -i "s|^module_pathname *=.*|module_pathname = '$SO'|" "$ext/pgmq.control"
 case_ install/other-library fail check_install "$W/elsewhere" "$DATA" "$PORT"
 
 # --- format --------------------------------------------------------------
+# The tree as `make format` leaves it passes (formatting is stable) ...
 mkdir -p "$W/format"
-"$PGMQ_CLANG_FORMAT" --style="file:$REPO_ROOT/.clang-format" "$REPO_ROOT/extension/src/names.c" \
-	>"$W/format/formatted.c"
-case_ format/formatted-file pass check_format "$W/format/formatted.c"
-# Spaces instead of tabs, a brace on the wrong line.
-sed -e 's/^\t/    /' -e 's/^\(static void\)$/\1 {/' "$W/format/formatted.c" >"$W/format/misformatted.c"
-case_ format/misformatted-file fail check_format "$W/format/misformatted.c"
+cp $(format_files) "$W/format/"
+"$PGMQ_CLANG_FORMAT" -i --style="file:$REPO_ROOT/.clang-format" "$W"/format/*.[ch]
+case_ format/formatted-tree pass check_format "$W"/format/*.[ch]
+# ... and one misformatted file in it fails: spaces instead of tabs, a
+# brace on the wrong line.
+sed -i -e 's/^\t/    /' -e 's/^\(static void\)$/\1 {/' "$W/format/names.c"
+case_ format/misformatted-file fail check_format "$W"/format/*.[ch]
 
 # --- host checksum -------------------------------------------------------
 mkdir -p "$W/host/dir"

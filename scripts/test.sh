@@ -118,12 +118,14 @@ suite_build() {
 
 	if out=$(check_format $(format_files)); then
 		record build/format ok
+		echo "format: $(format_files | wc -l) files as clang-format leaves them"
 	elif [ "$FORMAT_ENFORCED" = 1 ]; then
 		record build/format fail
+		echo "$out"
 	else
-		echo "(format check not enforced yet: FORMAT_ENFORCED=0 in scripts/test.sh)"
+		echo "format: $(grep -c '^not formatted' <<<"$out") of $(format_files | wc -l) files" \
+			"not formatted (not enforced yet: FORMAT_ENFORCED=0 in scripts/test.sh)"
 	fi
-	echo "$out"
 
 	[ "$(id -u)" = 0 ] && chown -R "$PG_OS_USER" "$WORK/build_pg"
 	while IFS= read -r line; do
