@@ -10,6 +10,7 @@
 #                 scenarios (steady load, held xmin, many queues, message
 #                 sizes, durable commits) with 10-minute runs
 #   make memcheck the regression suite with the server under valgrind
+#   make format   reformat the C files (clang-format, .clang-format)
 #
 # On a fresh machine run and test need root to install packages, and run
 # also to install the extension system-wide. test, bench and memcheck build
@@ -20,7 +21,7 @@ PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 STRICT_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
                 -Wno-missing-field-initializers -DUSE_ASSERT_CHECKING
 
-.PHONY: all deps build install run stop psql test test-build bench soak memcheck clean
+.PHONY: all deps build install run stop psql test test-build format bench soak memcheck clean
 
 all: build
 
@@ -52,8 +53,17 @@ test-build: deps
 	@bash -c '. scripts/common.sh && . scripts/prefix.sh && \
 		private_install "$(CURDIR)/build/test" "$(STRICT_CFLAGS)" && echo "built pgmq into build/test"'
 
-test: test-build
-	@scripts/test.sh $(SUITES)
+# The host's PostgreSQL installation is checksummed before the build and
+# compared after the suites (scripts/hostsum.sh): testing must not change it.
+test: deps
+	@mkdir -p build && scripts/hostsum.sh >build/host-before.txt
+	@$(MAKE) --no-print-directory test-build
+	@PGMQ_HOST_BEFORE=$(CURDIR)/build/host-before.txt scripts/test.sh $(SUITES)
+
+# Rewrites the C files with clang-format (.clang-format); `make test`
+# checks them (the build suite).
+format:
+	clang-format -i --style=file:$(CURDIR)/.clang-format extension/src/*.c extension/src/*.h
 
 bench: deps
 	@bench/run.sh

@@ -14,9 +14,10 @@
 # routing key always matches 3 bindings of 2 queues, so every send writes 2
 # messages and the difference is the cost of matching.
 #
-# Throwaway server: data and socket under /tmp, Unix socket only,
-# synchronous_commit=off, as the postgres OS user. Uses the installed
-# extension (`make bench` installs a release build first).
+# Throwaway server (bench/lib.sh): data and socket under /tmp, Unix socket
+# only, synchronous_commit=off, as the postgres OS user, running pgmq built
+# from this tree (release flags) in a private copy of the PostgreSQL
+# installation.
 #
 # Settings (environment):
 #   DURATION=10   seconds measured per run
@@ -25,9 +26,9 @@
 #   SIZES="100000 1000000"
 #   NGROUPS=1000
 #   KEEP=1        leave the server running
+#   BENCH_PORT    the server's port (its socket's name; default random)
 set -euo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
-. "$(dirname "$0")/lib.sh"
 
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
@@ -38,34 +39,26 @@ NGROUPS=${NGROUPS:-1000}
 KEEP=${KEEP:-0}
 
 WORK=$(mktemp -d /tmp/pgmq-fifo-bench.XXXXXX)
-chmod 755 "$WORK"
-[ "$(id -u)" = 0 ] && chown "$PG_OS_USER" "$WORK"
-PORT=${PGMQ_BENCH_PORT:-$((56000 + RANDOM % 4000))}
+. "$(dirname "$0")/lib.sh"
 
 cleanup() {
 	if [ "$KEEP" = 1 ]; then
 		echo "server left running: psql -h $WORK -p $PORT -U postgres postgres"
 		return
 	fi
-	[ -n "${PRIV_BIN:-}" ] && pg_server pg_ctl -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true
+	bench_server_stop immediate
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 
 bench_install >/dev/null
-pg_server initdb -D "$WORK/data" -U postgres --auth=trust >/dev/null
-cat >>"$WORK/data/postgresql.conf" <<CONF
-listen_addresses = ''
-unix_socket_directories = '$WORK'
-port = $PORT
-synchronous_commit = off
+bench_server_start <<CONF
 shared_buffers = 1GB
 shared_preload_libraries = 'pgmq'
 max_wal_size = 4GB
 CONF
-pg_server pg_ctl -D "$WORK/data" -l "$WORK/server.log" -w start >/dev/null
 
-psql_() { as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" -U postgres -d postgres "$@"; }
+psql_() { bench_psql postgres "$@"; }
 
 # Runs pgbench on one script; prints its tps.
 bench() { # name sql

@@ -15,35 +15,28 @@
 # flags) in a private copy of the PostgreSQL installation (bench/lib.sh),
 # not the system-wide pgmq.so; BENCH_REF=<commit> builds that commit.
 #
-#   bench/latency.sh [samples]      (default 400)
+#   bench/latency.sh [samples]      (default 400; BENCH_PORT: the port)
 set -euo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
-. "$(dirname "$0")/lib.sh"
 
 SAMPLES=${1:-400}
 WORK=$(mktemp -d /tmp/pgmq-latency.XXXXXX)
-PORT=${PGMQ_BENCH_PORT:-$((55000 + RANDOM % 5000))}
-trap '[ -n "${PRIV_BIN:-}" ] && pg_server pg_ctl -D "$WORK/data" -m immediate stop >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+. "$(dirname "$0")/lib.sh"
+trap 'bench_server_stop immediate; rm -rf "$WORK"' EXIT
 
 bench_install >/dev/null
-pg_server initdb -D "$WORK/data" -U postgres --auth=trust >/dev/null
-cat >>"$WORK/data/postgresql.conf" <<CONF
-listen_addresses = ''
-unix_socket_directories = '$WORK'
-port = $PORT
-synchronous_commit = off
+bench_server_start <<CONF
+shared_preload_libraries = 'pgmq'
 CONF
 
-psql_() { as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" -U postgres -d postgres "$@"; }
+psql_() { bench_psql postgres "$@"; }
 
-server() { # start|restart with or without the preload
-	pg_server pg_ctl -D "$WORK/data" -m fast stop >/dev/null 2>&1 || true
-	sed -i '/^shared_preload_libraries/d' "$WORK/data/postgresql.conf"
-	[ "$1" = preload ] && echo "shared_preload_libraries = 'pgmq'" >>"$WORK/data/postgresql.conf"
-	pg_server pg_ctl -D "$WORK/data" -l "$WORK/server.log" -w start >/dev/null
+server() { # preload|no-preload: restart with or without the preload
+	sed -i '/^shared_preload_libraries/d' "$BENCH_DATA/postgresql.conf"
+	[ "$1" = preload ] && echo "shared_preload_libraries = 'pgmq'" >>"$BENCH_DATA/postgresql.conf"
+	bench_server_restart
 }
 
-server preload
 psql_ >/dev/null <<'SQL'
 CREATE EXTENSION pgmq;
 SELECT pgmq.create('lat');

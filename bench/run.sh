@@ -6,13 +6,11 @@
 #
 # Starts a throwaway PostgreSQL 15 (data and socket under /tmp, Unix socket
 # only, synchronous_commit=off), runs pgbench for each workload and prints a
-# table, also written to bench/results/<date>.txt. Expects the extension to
-# be installed already (`make bench` does that first).
+# table, also written to bench/results/<date>.txt.
 #
-# The server runs the extension built from this tree by the script itself
-# (release flags, in a private copy of the PostgreSQL installation under
-# /tmp), not whatever pgmq.so is installed system-wide at the moment: other
-# targets install assertion (make test) or -O0 (make memcheck) builds there.
+# The server (bench/lib.sh) runs the extension built from this tree by the
+# script itself (release flags, in a private copy of the PostgreSQL
+# installation under /tmp), not whatever pgmq.so is installed system-wide.
 #
 # Settings (environment):
 #   DURATION=15     seconds measured per run
@@ -32,10 +30,10 @@
 #                   read_archive backlog plus everything one send run sends;
 #                   retention above the backlog keeps run_maintenance quiet
 #   KEEP=1          leave the server running and its directory in place
+#   BENCH_PORT      the server's port (its socket's name; default random)
 #   BENCH_REF=HEAD  build that commit's extension/ rather than the working tree (bench/lib.sh)
 set -euo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
-. "$(dirname "$0")/lib.sh"
 
 DURATION=${DURATION:-15}
 WARMUP=${WARMUP:-3}
@@ -62,10 +60,10 @@ STAMP=$(date +%Y-%m-%d_%H%M%S)
 RESULTS=$RESULTS_DIR/$STAMP.txt
 
 WORK=$(mktemp -d /tmp/pgmq-bench.XXXXXX)
-DATA=$WORK/data
+. "$(dirname "$0")/lib.sh"
+DATA=$BENCH_DATA
 SCRIPTS=$WORK/scripts
 LOGS=$WORK/logs
-PORT=${BENCH_PORT:-$((55000 + RANDOM % 5000))}
 DB=bench
 
 mkdir -p "$SCRIPTS" "$LOGS" "$RESULTS_DIR"
@@ -76,7 +74,7 @@ stop_server() {
 			echo "server left running: psql -h $WORK -p $PORT -U postgres $DB (stop: $PRIV_BIN/pg_ctl -D $DATA stop)"
 			return
 		fi
-		pg_server pg_ctl -D "$DATA" -m fast -w stop >/dev/null 2>&1 || true
+		bench_server_stop
 	fi
 	[ "$KEEP" = 1 ] || rm -rf "$WORK"
 }
@@ -87,25 +85,14 @@ trap stop_server EXIT
 # ---------------------------------------------------------------------------
 bench_install
 
-pg_server initdb -D "$DATA" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
-cat >>"$DATA/postgresql.conf" <<CONF
-
-# pgmq benchmark server (bench/run.sh): Unix socket only; asynchronous
-# commit so the runs measure the CPU path rather than WAL flushes.
-listen_addresses = ''
-port = $PORT
-unix_socket_directories = '$WORK'
+bench_server_start <<CONF
 shared_buffers = 256MB
-synchronous_commit = off
 shared_preload_libraries = 'pgmq'
 max_wal_size = 4GB
 checkpoint_timeout = 30min
 CONF
-pg_server pg_ctl -D "$DATA" -l "$WORK/server.log" -w start >/dev/null
 
-psql_b() {
-	as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" -U postgres -d "$DB" "$@"
-}
+psql_b() { bench_psql "$DB" "$@"; }
 
 as_pg createdb -h "$WORK" -p "$PORT" -U postgres "$DB"
 

@@ -37,9 +37,9 @@
 #   LOW_WATER_INTERVAL  pgmq.low_water_interval for the server (default: pgmq's)
 #   BENCH_REF=<commit> build that commit's extension/ (bench/lib.sh)
 #   KEEP=1             leave the server and its directory
+#   BENCH_PORT         the server's port (its socket's name; default random)
 set -euo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
-. "$(dirname "$0")/lib.sh"
 
 SCENARIOS=${SCENARIOS:-steady held many size durable}
 SOAK_MINUTES=${SOAK_MINUTES:-2}
@@ -59,10 +59,10 @@ RESULTS_DIR=$REPO_ROOT/bench/results
 STAMP=$(date +%Y-%m-%d_%H%M%S)
 RESULTS=$RESULTS_DIR/soak-$STAMP.txt
 WORK=$(mktemp -d /tmp/pgmq-soak.XXXXXX)
-DATA=$WORK/data
+. "$(dirname "$0")/lib.sh"
+DATA=$BENCH_DATA
 S=$WORK/scripts
 LOGS=$WORK/logs
-PORT=${BENCH_PORT:-$((55000 + RANDOM % 5000))}
 DB=bench
 mkdir -p "$S" "$LOGS" "$RESULTS_DIR"
 
@@ -73,21 +73,15 @@ stop_server() {
 		echo "server left running: psql -h $WORK -p $PORT -U postgres $DB"
 		return
 	fi
-	[ -n "${PRIV_BIN:-}" ] && pg_server pg_ctl -D "$DATA" -m fast -w stop >/dev/null 2>&1 || true
+	bench_server_stop
 	rm -rf "$WORK"
 }
 trap stop_server EXIT
 
 bench_install
-pg_server initdb -D "$DATA" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
-cat >>"$DATA/postgresql.conf" <<CONF
-# pgmq production scenarios (bench/soak.sh). Autovacuum stays on, with
-# PostgreSQL 15's default settings.
-listen_addresses = ''
-port = $PORT
-unix_socket_directories = '$WORK'
+bench_server_start <<CONF
+# Production scenarios: autovacuum stays on, with PostgreSQL 15's defaults.
 shared_buffers = 256MB
-synchronous_commit = off
 shared_preload_libraries = 'pgmq'
 max_wal_size = 8GB
 checkpoint_timeout = 30min
@@ -95,11 +89,10 @@ max_connections = 100
 # The baseline metrics scan runs over 10,000 queues in one transaction.
 max_locks_per_transaction = 512
 log_min_messages = warning
+${LOW_WATER_INTERVAL:+pgmq.low_water_interval = $LOW_WATER_INTERVAL}
 CONF
-[ -n "${LOW_WATER_INTERVAL:-}" ] && echo "pgmq.low_water_interval = $LOW_WATER_INTERVAL" >>"$DATA/postgresql.conf"
-pg_server pg_ctl -D "$DATA" -l "$WORK/server.log" -w start >/dev/null
 
-psql_b() { as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" -U postgres -d "$DB" "$@"; }
+psql_b() { bench_psql "$DB" "$@"; }
 pgb() { as_pg pgbench -n -h "$WORK" -p "$PORT" -U postgres "$@" "$DB"; }
 tps_of() { sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$1" | tail -1 | xargs printf '%.0f'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }

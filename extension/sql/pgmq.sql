@@ -1885,3 +1885,15 @@ ALTER TABLE pgmq.queue_retention ENABLE ROW LEVEL SECURITY;
 CREATE POLICY queue_retention_read ON pgmq.queue_retention FOR SELECT USING (true);
 CREATE POLICY queue_retention_insert ON pgmq.queue_retention FOR INSERT
     WITH CHECK (pgmq._owns_queue(queue_name));
+
+---------------------------------------------------------------------------
+-- Diagnostics (not in pgmq 1.13)
+---------------------------------------------------------------------------
+
+-- This backend's cache of prepared statements (plans.c): queues cached,
+-- statements prepared and calls that reused a kept statement, counted
+-- since the backend started.
+CREATE FUNCTION pgmq._plan_cache_stats(OUT cached_queues BIGINT, OUT prepared BIGINT, OUT hits BIGINT)
+RETURNS record
+AS 'MODULE_PATHNAME', 'pgmq_plan_cache_stats'
+LANGUAGE C PARALLEL RESTRICTED;

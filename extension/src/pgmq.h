@@ -18,6 +18,29 @@
 #include "utils/timestamp.h"
 
 /*
+ * The module is built with -fvisibility=hidden and PGDLLEXPORT marks what
+ * stays exported (Makefile). PostgreSQL 15's PG_FUNCTION_INFO_V1 marks only
+ * the info record, so it is redefined here to export the function too, as
+ * PostgreSQL 16's does.
+ */
+/* clang-format off */
+#undef PG_FUNCTION_INFO_V1
+#define PG_FUNCTION_INFO_V1(funcname) \
+extern PGDLLEXPORT Datum funcname(PG_FUNCTION_ARGS); \
+extern PGDLLEXPORT const Pg_finfo_record * CppConcat(pg_finfo_,funcname)(void); \
+const Pg_finfo_record * \
+CppConcat(pg_finfo_,funcname) (void) \
+{ \
+	static const Pg_finfo_record my_finfo = { 1 }; \
+	return &my_finfo; \
+} \
+extern int no_such_variable
+/* clang-format on */
+
+/* pgmq.c */
+extern PGDLLEXPORT void _PG_init(void);
+
+/*
  * Longest queue name, in characters and in bytes. The longest identifier
  * derived from a name is "template_pgmq_q_<name>" (pg_partman's template
  * table) and "archived_at_idx_<name>", 16 bytes plus the name, which must

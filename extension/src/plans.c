@@ -32,6 +32,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_am_d.h"
 #include "catalog/pg_type_d.h"
+#include "funcapi.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
 #include "storage/lmgr.h"
@@ -74,6 +75,8 @@ typedef struct PlanTemplate
 	Oid			argtypes[5];
 } PlanTemplate;
 
+/* One template per block, laid out by hand. */
+/* clang-format off */
 static const PlanTemplate plan_templates[PGMQ_NUM_PLANS] = {
 	[PGMQ_PLAN_SEND] = {
 		"INSERT INTO {q} (vt, message, headers) VALUES ($1, $2, $3) RETURNING msg_id",
@@ -240,6 +243,7 @@ static const PlanTemplate plan_templates[PGMQ_NUM_PLANS] = {
 		3, {TIMESTAMPTZOID, TIMESTAMPTZOID, INT8ARRAYOID}
 	},
 };
+/* clang-format on */
 
 /* name -> PgmqQueue */
 static HTAB *queue_cache = NULL;
@@ -249,6 +253,14 @@ static dlist_head queue_lru = DLIST_STATIC_INIT(queue_lru);
 
 /* Number of pgmq_queue_open calls not yet closed in this transaction. */
 static int	open_depth = 0;
+
+/*
+ * What pgmq_queue_plan did in this backend: statements prepared and calls
+ * answered with a kept plan. Shown by pgmq._plan_cache_stats() so tests can
+ * see that the cache works, not only that the results are right.
+ */
+static int64 plans_prepared = 0;
+static int64 plan_hits = 0;
 
 static void
 free_plans(PgmqQueue *queue)
@@ -633,7 +645,10 @@ pgmq_queue_plan(PgmqQueue *queue, PgmqPlanKind kind)
 	SPIPlanPtr	plan;
 
 	if (queue->plans[kind] != NULL)
+	{
+		plan_hits++;
 		return queue->plans[kind];
+	}
 
 	sql = expand_template(tmpl->sql, queue);
 	plan = SPI_prepare_cursor(sql, tmpl->nargs, (Oid *) tmpl->argtypes,
@@ -643,6 +658,30 @@ pgmq_queue_plan(PgmqQueue *queue, PgmqPlanKind kind)
 			 sql, SPI_result_code_string(SPI_result));
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "pgmq: could not keep plan");
+	plans_prepared++;
 	queue->plans[kind] = plan;
 	return plan;
+}
+
+PG_FUNCTION_INFO_V1(pgmq_plan_cache_stats);
+
+/*
+ * pgmq._plan_cache_stats() -> (cached_queues, prepared, hits) of this
+ * backend; prepared and hits count since the backend started.
+ */
+Datum
+pgmq_plan_cache_stats(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "pgmq: return type must be a row type");
+	values[0] = Int64GetDatum(queue_cache == NULL ? 0 :
+							  hash_get_num_entries(queue_cache));
+	values[1] = Int64GetDatum(plans_prepared);
+	values[2] = Int64GetDatum(plan_hits);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
+													  values, nulls)));
 }

@@ -225,3 +225,50 @@ SELECT pgmq.drop_queue('pc_evil_missing');
 SELECT queue_name FROM pgmq.list_queues();
 RESET search_path;
 DROP SCHEMA evil CASCADE;
+
+-- The cache at work, seen through its counters: statements prepared and
+-- calls that reused a kept one (pgmq._plan_cache_stats(), this backend).
+-- With caching off every call would prepare.
+CREATE TEMP TABLE pc_mark AS SELECT prepared, hits FROM pgmq._plan_cache_stats();
+CREATE FUNCTION pg_temp.pc_delta(OUT prepared bigint, OUT hits bigint) LANGUAGE plpgsql AS $$
+DECLARE
+    s record;
+BEGIN
+    SELECT * INTO s FROM pgmq._plan_cache_stats();
+    SELECT s.prepared - m.prepared, s.hits - m.hits INTO prepared, hits FROM pc_mark m;
+    UPDATE pc_mark SET prepared = s.prepared, hits = s.hits;
+END;
+$$;
+SELECT pgmq.create('pc_stats');
+SELECT * FROM pg_temp.pc_delta();
+-- Ten sends: prepared once, reused nine times.
+SELECT count(*) FROM generate_series(1, 10) i, pgmq.send('pc_stats', jsonb_build_object('i', i));
+SELECT * FROM pg_temp.pc_delta();
+-- Reads, one statement per call (with and without a filter), then deletes.
+-- The vt argument depends on i so that each row calls read.
+SELECT count(*) FROM generate_series(1, 5) i, pgmq.read('pc_stats', 3600 + i - i, 1);
+SELECT count(*) FROM generate_series(1, 5) i, pgmq.read('pc_stats', 3600 + i - i, 1, '{"i": 9}');
+SELECT * FROM pg_temp.pc_delta();
+SELECT count(*) FILTER (WHERE pgmq.delete('pc_stats', i)) FROM generate_series(1, 10) i;
+SELECT * FROM pg_temp.pc_delta();
+-- Dropped and re-created: the old statements are gone, prepared again.
+SELECT pgmq.drop_queue('pc_stats');
+SELECT pgmq.create('pc_stats');
+SELECT pgmq.send('pc_stats', '{}');
+SELECT pgmq.send('pc_stats', '{}');
+SELECT * FROM pg_temp.pc_delta();
+-- A cache of one queue used by two in turn: every call prepares but the
+-- first, which finds pc_stats still cached.
+SELECT pgmq.create('pc_stats2');
+SET pgmq.max_cached_queues = 1;
+SELECT * FROM pg_temp.pc_delta();
+SELECT pgmq.send('pc_stats', '{}'), pgmq.send('pc_stats2', '{}') FROM generate_series(1, 3);
+SELECT * FROM pg_temp.pc_delta();
+SELECT cached_queues FROM pgmq._plan_cache_stats();
+-- Room for both again: only pc_stats, evicted last, is prepared again.
+RESET pgmq.max_cached_queues;
+SELECT pgmq.send('pc_stats', '{}'), pgmq.send('pc_stats2', '{}') FROM generate_series(1, 3);
+SELECT * FROM pg_temp.pc_delta();
+SELECT cached_queues FROM pgmq._plan_cache_stats();
+SELECT pgmq.drop_queue('pc_stats');
+SELECT pgmq.drop_queue('pc_stats2');
