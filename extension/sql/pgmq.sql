@@ -829,10 +829,12 @@ BEGIN
                     USING ERRCODE = 'invalid_parameter_value';
             END IF;
             n := val::NUMERIC;
-            IF n < 1 OR n > 9223372036854775807 THEN
+            IF n < 1 THEN
                 RAISE EXCEPTION '% must be at least 1, got %', what, val
-                    USING ERRCODE = 'invalid_parameter_value',
-                          DETAIL = CASE WHEN n > 1 THEN 'It must fit in a bigint.' END;
+                    USING ERRCODE = 'invalid_parameter_value';
+            ELSIF n > 9223372036854775807 THEN
+                RAISE EXCEPTION '% must be at most 9223372036854775807, got %', what, val
+                    USING ERRCODE = 'invalid_parameter_value';
             END IF;
         ELSE
             BEGIN
