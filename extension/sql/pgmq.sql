@@ -936,7 +936,7 @@ BEGIN
     IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', dflt)) IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
                         WHERE tg.tgname = 'pgmq_default_partition_warning'
-                          AND tg.tgrelid = pg_catalog.format('pgmq.%I', dflt)::regclass) THEN
+                          AND tg.tgrelid = pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', dflt))) THEN
         EXECUTE pg_catalog.format(
             'CREATE TRIGGER pgmq_default_partition_warning AFTER INSERT ON pgmq.%I'
             ' FOR EACH ROW EXECUTE FUNCTION pgmq._warn_default_partition(%L)', dflt, queue_name);
@@ -1351,6 +1351,61 @@ BEGIN
     RETURN failures;
 END;
 $$;
+
+---------------------------------------------------------------------------
+-- Queues of an earlier install
+--
+-- DROP EXTENSION pgmq CASCADE drops the registry (pgmq.meta and the other
+-- extension tables) but not the queue tables: they belong to no extension.
+-- A new CREATE EXTENSION pgmq adopts them, so no queue is left orphaned:
+-- every pgmq.q_<name> with the queue columns and a pgmq.a_<name> is
+-- registered again under <name> (the table's name: lower case), as
+-- partitioned or unlogged as its table is. A partitioned queue gets its
+-- retention back from pg_partman's configuration and its default-partition
+-- warnings again. Notifications (enable_notify_insert) and topic bindings
+-- are not restored: their configuration was dropped with the extension.
+---------------------------------------------------------------------------
+
+DO $adopt$
+DECLARE
+    t RECORD;
+    partman TEXT := pgmq._get_pg_partman_schema();
+    retention TEXT;
+BEGIN
+    FOR t IN SELECT pg_catalog.substr(q.relname, 3) AS base, q.relkind = 'p' AS partitioned,
+                    q.relpersistence = 'u' AS unlogged, q.relname AS qtable
+               FROM pg_catalog.pg_class q
+              WHERE q.relnamespace = 'pgmq'::regnamespace
+                AND q.relkind IN ('r', 'p') AND NOT q.relispartition
+                AND q.relname LIKE 'q\_%'
+                AND EXISTS (SELECT 1 FROM pg_catalog.pg_class a
+                             WHERE a.relnamespace = q.relnamespace AND a.relkind IN ('r', 'p')
+                               AND NOT a.relispartition
+                               AND a.relname = 'a_' OPERATOR(pg_catalog.||) pg_catalog.substr(q.relname, 3))
+                AND (SELECT pg_catalog.count(*) FROM pg_catalog.pg_attribute c
+                      WHERE c.attrelid = q.oid AND NOT c.attisdropped
+                        AND (c.attname, c.atttypid) IN (('msg_id', 'bigint'::regtype), ('read_ct', 'integer'::regtype),
+                                                        ('vt', 'timestamptz'::regtype), ('message', 'jsonb'::regtype))) = 4
+              ORDER BY q.relname LOOP
+        CONTINUE WHEN pg_catalog.length(t.base) > 47;
+        INSERT INTO pgmq.meta (queue_name, is_partitioned, is_unlogged)
+        VALUES (t.base, t.partitioned, t.unlogged)
+        ON CONFLICT DO NOTHING;
+        IF t.partitioned AND partman IS NOT NULL THEN
+            EXECUTE pg_catalog.format('SELECT retention FROM %I.part_config WHERE parent_table = $1', partman)
+               INTO retention USING 'pgmq.a_' OPERATOR(pg_catalog.||) t.base;
+            IF retention IS NOT NULL THEN
+                INSERT INTO pgmq.queue_retention (queue_name, retention_interval)
+                VALUES (t.base, retention)
+                ON CONFLICT DO NOTHING;
+            END IF;
+        END IF;
+        -- (each only where that table has a default partition)
+        PERFORM pgmq._add_default_partition_trigger(t.base, t.qtable);
+        PERFORM pgmq._add_default_partition_trigger(t.base, 'a_' OPERATOR(pg_catalog.||) t.base);
+    END LOOP;
+END
+$adopt$;
 
 ---------------------------------------------------------------------------
 -- FIFO message groups (src/fifo.c)
