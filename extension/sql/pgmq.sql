@@ -1258,6 +1258,51 @@ BEGIN
 END;
 $$;
 
+-- True when parent lacks the partition for the next rows (the next msg_id
+-- and one interval past it, or now() and one interval past it), or when
+-- that cannot be told. Maintenance is then about to attach a partition
+-- that rows may need right now. A send that planned its insert before the
+-- attach committed routes such a row to the default partition, whose
+-- constraint PostgreSQL re-checks after the attach: the send would fail
+-- with 23514. So run_maintenance first locks such a parent against writes.
+CREATE FUNCTION pgmq._runway_short(queue_name TEXT, parent TEXT)
+RETURNS BOOLEAN
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    partman TEXT := pgmq._get_pg_partman_schema();
+    qparent TEXT := 'pgmq.' OPERATOR(pg_catalog.||) pgmq.format_table_name(queue_name, 'q');
+    ctl TEXT;
+    part_interval TEXT;
+    next_id BIGINT;
+    vals TEXT[];
+    v TEXT;
+BEGIN
+    EXECUTE pg_catalog.format('SELECT control, partition_interval FROM %I.part_config WHERE parent_table = $1', partman)
+       INTO ctl, part_interval USING parent;
+    IF ctl IS NULL THEN
+        RETURN false;
+    END IF;
+    IF ctl = 'msg_id' THEN
+        next_id := COALESCE(pg_catalog.pg_sequence_last_value(
+                       pg_catalog.pg_get_serial_sequence(qparent, 'msg_id')::regclass), 0) OPERATOR(pg_catalog.+) 1;
+        vals := ARRAY[next_id::TEXT, (next_id OPERATOR(pg_catalog.+) part_interval::BIGINT)::TEXT];
+    ELSE
+        vals := ARRAY[pg_catalog.now()::TEXT, (pg_catalog.now() OPERATOR(pg_catalog.+) part_interval::INTERVAL)::TEXT];
+    END IF;
+    FOREACH v IN ARRAY vals LOOP
+        IF NOT COALESCE(pgmq._partman(pg_catalog.format(
+                   'SELECT table_exists FROM %I.show_partition_name(%L, %L)', partman, parent, v))::BOOLEAN, false) THEN
+            RETURN true;
+        END IF;
+    END LOOP;
+    RETURN false;
+EXCEPTION WHEN OTHERS THEN
+    RETURN true;
+END;
+$$;
+
 -- Maintenance of partitioned queues (one, or all): retires expired empty
 -- queue partitions, makes partitions ahead (of the newest msg_id issued,
 -- even when the queue is drained), and has pg_partman apply the archive's
@@ -1286,6 +1331,7 @@ DECLARE
     partman TEXT;
     qtable TEXT;
     atable TEXT;
+    parent TEXT;
     step TEXT;
     err TEXT;
     failures INTEGER := 0;
@@ -1316,6 +1362,14 @@ BEGIN
         IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', atable)) IS NOT NULL THEN
             EXECUTE pg_catalog.format('LOCK TABLE ONLY pgmq.%I IN SHARE UPDATE EXCLUSIVE MODE', atable);
         END IF;
+        -- Nearly out of runway: hold writes until this transaction ends,
+        -- so no send routes a row by a partition list older than ours.
+        FOREACH parent IN ARRAY ARRAY[qtable, atable] LOOP
+            IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', parent)) IS NOT NULL
+               AND pgmq._runway_short(q.queue_name, 'pgmq.' OPERATOR(pg_catalog.||) parent) THEN
+                EXECUTE pg_catalog.format('LOCK TABLE ONLY pgmq.%I IN SHARE ROW EXCLUSIVE MODE', parent);
+            END IF;
+        END LOOP;
         -- The queue table's steps first, then the archive's (premake does
         -- the queue table, then the archive).
         FOREACH step IN ARRAY ARRAY['retire', 'partman_q', 'premake', 'partman_a'] LOOP
