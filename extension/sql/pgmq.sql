@@ -285,8 +285,16 @@ BEGIN
 
     -- The registry row goes first: its row policy needs the table.
     DELETE FROM pgmq.meta m WHERE m.queue_name = drop_queue.queue_name;
+    -- Lock order (see run_maintenance): queue lock, queue table, archive.
     EXECUTE pg_catalog.format('DROP TABLE IF EXISTS pgmq.%I', qtable);
     EXECUTE pg_catalog.format('DROP TABLE IF EXISTS pgmq.%I', atable);
+    -- The archive convert_archive_partitioned set aside, unless it is the
+    -- archive of a queue called <name>_old.
+    IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', atable OPERATOR(pg_catalog.||) '_old')) IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM pgmq.meta m
+                        WHERE pg_catalog.lower(m.queue_name) = pg_catalog.lower(drop_queue.queue_name) OPERATOR(pg_catalog.||) '_old') THEN
+        EXECUTE pg_catalog.format('DROP TABLE pgmq.%I', atable OPERATOR(pg_catalog.||) '_old');
+    END IF;
     IF uses_partman THEN
         PERFORM pgmq._partman_forget(queue_name);
     END IF;
@@ -813,16 +821,89 @@ AS $$
       FROM pg_catalog.pg_extension e WHERE e.extname = 'pg_partman';
 $$;
 
+-- Runs one statement that calls pg_partman and returns the first column of
+-- its first row as text. pg_partman 4.x sets search_path at session level;
+-- no setting changed inside outlives this call (src/partman.c). Every call
+-- into pg_partman goes through it.
+CREATE FUNCTION pgmq._partman(command TEXT)
+RETURNS TEXT
+AS 'MODULE_PATHNAME', 'pgmq_partman'
+LANGUAGE C STRICT;
+
 -- 'msg_id' for a whole number of messages per partition, else the time
--- column ('enqueued_at'; the archive uses 'archived_at').
+-- column ('enqueued_at'; the archive uses 'archived_at'). A whole number is
+-- what an INTEGER cast accepts, as in pgmq 1.13 ('+10' is 10 messages).
 CREATE FUNCTION pgmq._get_partition_col(partition_interval TEXT)
 RETURNS TEXT
 LANGUAGE sql
 IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT CASE WHEN partition_interval OPERATOR(pg_catalog.~) '^\s*[0-9]+\s*$'
+    SELECT CASE WHEN partition_interval OPERATOR(pg_catalog.~) '^\s*[-+]?[0-9]+\s*$'
                 THEN 'msg_id' ELSE 'enqueued_at' END;
+$$;
+
+-- Most partitions made ahead per table: each is a table with indexes, and
+-- pg_partman makes them all in the calling transaction.
+CREATE FUNCTION pgmq._max_premake()
+RETURNS INTEGER
+LANGUAGE sql
+IMMUTABLE
+AS $$ SELECT 1000 $$;
+
+-- Raises 22023 unless partition_interval and retention_interval are usable
+-- for partitioning by the column _get_partition_col chooses: a positive
+-- whole number of messages, or a positive interval. Checked before anything
+-- is created, so that neither pg_partman nor a later maintenance run is the
+-- first to find out.
+CREATE FUNCTION pgmq._check_partition_args(partition_interval TEXT, retention_interval TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    by_id BOOLEAN;
+    n NUMERIC;
+    i INTERVAL;
+    what TEXT;
+    val TEXT;
+BEGIN
+    IF partition_interval IS NULL THEN
+        RAISE EXCEPTION 'partition_interval cannot be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    by_id := pgmq._get_partition_col(partition_interval) = 'msg_id';
+    FOREACH what IN ARRAY ARRAY['partition_interval', 'retention_interval'] LOOP
+        val := CASE WHEN what = 'partition_interval' THEN partition_interval ELSE retention_interval END;
+        CONTINUE WHEN val IS NULL;
+        IF by_id THEN
+            IF val OPERATOR(pg_catalog.!~) '^\s*[-+]?[0-9]+\s*$' THEN
+                RAISE EXCEPTION 'retention_interval must be a number of messages when partition_interval is, got "%"', val
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            n := val::NUMERIC;
+            IF n < 1 THEN
+                RAISE EXCEPTION '% must be at least 1, got %', what, val
+                    USING ERRCODE = 'invalid_parameter_value';
+            ELSIF n > 9223372036854775807 THEN
+                RAISE EXCEPTION '% must be at most 9223372036854775807, got %', what, val
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        ELSE
+            BEGIN
+                i := val::INTERVAL;
+            EXCEPTION WHEN OTHERS THEN
+                RAISE EXCEPTION 'invalid % "%"', what, val
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = 'Use a whole number of messages (partition by msg_id) or an interval '
+                                 'such as ''1 day'' (partition by time).';
+            END;
+            IF i <= INTERVAL '0' THEN
+                RAISE EXCEPTION '% must be a positive interval, got "%"', what, val
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        END IF;
+    END LOOP;
+END;
 $$;
 
 -- pg_partman keeps tables as unquoted schema.table text, so partitioned
@@ -857,12 +938,11 @@ BEGIN
         RETURN;
     END IF;
     -- pg_partman 5 renamed the 'native' type to 'range'.
-    EXECUTE pg_catalog.format(
-        'SELECT %I.create_parent(p_parent_table := $1, p_control := $2, p_interval := $3, p_type := $4, p_premake := $5)',
-        partman)
-      USING parent, control, partition_interval,
-            CASE WHEN pgmq._get_pg_partman_major_version() >= 5 THEN 'range' ELSE 'native' END,
-            premake;
+    PERFORM pgmq._partman(pg_catalog.format(
+        'SELECT %I.create_parent(p_parent_table := %L, p_control := %L, p_interval := %L, p_type := %L, p_premake := %s)',
+        partman, parent, control, partition_interval,
+        CASE WHEN pgmq._get_pg_partman_major_version() >= 5 THEN 'range' ELSE 'native' END,
+        premake));
     -- infinite_time_partitions: a drained queue still gets partitions
     -- made ahead (pg_partman otherwise waits for new rows).
     EXECUTE pg_catalog.format(
@@ -908,7 +988,7 @@ BEGIN
     IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', dflt)) IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
                         WHERE tg.tgname = 'pgmq_default_partition_warning'
-                          AND tg.tgrelid = pg_catalog.format('pgmq.%I', dflt)::regclass) THEN
+                          AND tg.tgrelid = pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', dflt))) THEN
         EXECUTE pg_catalog.format(
             'CREATE TRIGGER pgmq_default_partition_warning AFTER INSERT ON pgmq.%I'
             ' FOR EACH ROW EXECUTE FUNCTION pgmq._warn_default_partition(%L)', dflt, queue_name);
@@ -937,25 +1017,24 @@ DECLARE
 BEGIN
     PERFORM pgmq.validate_queue_name(queue_name);
     PERFORM pgmq._ensure_pg_partman_installed();
-    IF partition_interval IS NULL THEN
-        RAISE EXCEPTION 'partition_interval cannot be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
     IF premake IS NULL OR premake < 1 THEN
         RAISE EXCEPTION 'premake must be at least 1, got %', premake USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF premake > pgmq._max_premake() THEN
+        RAISE EXCEPTION 'premake must be at most %, got %', pgmq._max_premake(), premake
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Partitions are made ahead in the calling transaction; run maintenance more often instead.';
     END IF;
     qtable := pgmq.format_table_name(queue_name, 'q');
     atable := pgmq.format_table_name(queue_name, 'a');
     PERFORM pgmq._check_partman_name(queue_name);
+    PERFORM pgmq._check_partition_args(partition_interval, retention_interval);
     qcol := pgmq._get_partition_col(partition_interval);
     acol := CASE WHEN qcol = 'msg_id' THEN 'msg_id' ELSE 'archived_at' END;
-    IF qcol = 'msg_id' AND partition_interval::NUMERIC < 1 THEN
-        RAISE EXCEPTION 'partition_interval must be at least 1, got %', partition_interval
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF retention_interval IS NOT NULL AND qcol = 'msg_id'
-       AND retention_interval OPERATOR(pg_catalog.!~) '^\s*[0-9]+\s*$' THEN
-        RAISE EXCEPTION 'retention_interval must be a number of messages when partition_interval is, got "%"', retention_interval
-            USING ERRCODE = 'invalid_parameter_value';
+    IF qcol = 'msg_id' THEN
+        -- pg_partman and run_maintenance read them back as plain numbers.
+        partition_interval := partition_interval::BIGINT::TEXT;
+        retention_interval := retention_interval::BIGINT::TEXT;
     END IF;
 
     PERFORM pgmq.acquire_queue_lock(queue_name);
@@ -1029,6 +1108,11 @@ BEGIN
     PERFORM pgmq.validate_queue_name(table_name);
     PERFORM pgmq._ensure_pg_partman_installed();
     PERFORM pgmq._check_partman_name(table_name);
+    PERFORM pgmq._check_partition_args(partition_interval, retention_interval);
+    IF pgmq._get_partition_col(partition_interval) = 'msg_id' THEN
+        partition_interval := partition_interval::BIGINT::TEXT;
+        retention_interval := retention_interval::BIGINT::TEXT;
+    END IF;
     atable := pgmq.format_table_name(table_name, 'a');
     SELECT c.relkind INTO kind FROM pg_catalog.pg_class c
      WHERE c.relname = atable AND c.relnamespace = 'pgmq'::regnamespace;
@@ -1041,6 +1125,12 @@ BEGIN
         RETURN;
     END IF;
     PERFORM pgmq.acquire_queue_lock(table_name);
+    IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', atable OPERATOR(pg_catalog.||) '_old')) IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot set the archive of queue "%" aside: pgmq.% already exists', table_name,
+                        atable OPERATOR(pg_catalog.||) '_old'
+            USING ERRCODE = 'duplicate_table',
+                  HINT = 'Drop or rename that table first.';
+    END IF;
     acol := CASE WHEN pgmq._get_partition_col(partition_interval) = 'msg_id' THEN 'msg_id' ELSE 'archived_at' END;
 
     EXECUTE pg_catalog.format('ALTER TABLE pgmq.%I RENAME TO %I', atable, atable OPERATOR(pg_catalog.||) '_old');
@@ -1097,18 +1187,14 @@ BEGIN
            INTO ctl USING parent;
         CONTINUE WHEN ctl IS NULL;
         LOOP
-            IF ctl = 'msg_id' THEN
-                EXECUTE pg_catalog.format('SELECT %I.partition_data_id(p_parent_table := $1, p_batch_count := 100, p_analyze := false)', partman)
-                   INTO moved USING parent;
-            ELSE
-                EXECUTE pg_catalog.format('SELECT %I.partition_data_time(p_parent_table := $1, p_batch_count := 100, p_analyze := false)', partman)
-                   INTO moved USING parent;
-            END IF;
+            moved := pgmq._partman(pg_catalog.format(
+                'SELECT %I.%I(p_parent_table := %L, p_batch_count := 100, p_analyze := false)', partman,
+                CASE WHEN ctl = 'msg_id' THEN 'partition_data_id' ELSE 'partition_data_time' END, parent))::BIGINT;
             EXIT WHEN COALESCE(moved, 0) = 0;
             total := total OPERATOR(pg_catalog.+) moved;
         END LOOP;
-        EXECUTE pg_catalog.format('SELECT %I.run_maintenance(p_parent_table := $1, p_analyze := false)', partman)
-          USING parent;
+        PERFORM pgmq._partman(pg_catalog.format('SELECT %I.run_maintenance(p_parent_table := %L, p_analyze := false)',
+                                                partman, parent));
     END LOOP;
     RETURN total;
 END;
@@ -1130,7 +1216,7 @@ DECLARE
     ctl TEXT;
     part_interval TEXT;
     child RECORD;
-    info RECORD;
+    info JSON;
     id_boundary BIGINT;
     time_boundary TIMESTAMPTZ;
     expired BOOLEAN;
@@ -1157,14 +1243,17 @@ BEGIN
         time_boundary := pg_catalog.now() OPERATOR(pg_catalog.-) retention::INTERVAL;
     END IF;
 
-    FOR child IN EXECUTE pg_catalog.format('SELECT partition_schemaname AS s, partition_tablename AS t FROM %I.show_partitions($1, ''ASC'')', partman)
-                 USING parent LOOP
-        EXECUTE pg_catalog.format('SELECT * FROM %I.show_partition_info($1, $2, $3)', partman)
-           INTO info USING child.s OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) child.t, part_interval, parent;
+    FOR child IN SELECT c.partition_schemaname AS s, c.partition_tablename AS t
+                   FROM pg_catalog.json_to_recordset(COALESCE(pgmq._partman(pg_catalog.format(
+                            'SELECT pg_catalog.json_agg(p) FROM %I.show_partitions(%L, ''ASC'') p', partman, parent)),
+                            '[]')::JSON) AS c(partition_schemaname TEXT, partition_tablename TEXT) LOOP
+        info := pgmq._partman(pg_catalog.format(
+                    'SELECT pg_catalog.row_to_json(i) FROM %I.show_partition_info(%L, %L, %L) i', partman,
+                    child.s OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) child.t, part_interval, parent))::JSON;
         IF ctl = 'msg_id' THEN
-            expired := info.child_end_id < id_boundary;
+            expired := (info OPERATOR(pg_catalog.->>) 'child_end_id')::BIGINT < id_boundary;
         ELSE
-            expired := info.child_end_time <= time_boundary;
+            expired := (info OPERATOR(pg_catalog.->>) 'child_end_time')::TIMESTAMPTZ <= time_boundary;
         END IF;
         EXIT WHEN NOT expired;
         EXECUTE pg_catalog.format('SELECT count(*) FROM %I.%I', child.s, child.t) INTO remaining;
@@ -1217,12 +1306,58 @@ BEGIN
             EXECUTE pg_catalog.format('SELECT LEAST(min(msg_id), $1) FROM %s', qparent)
                INTO first_id USING next_id;
         END IF;
-        EXECUTE pg_catalog.format('SELECT %I.create_partition_id(p_parent_table := $1, p_partition_ids := $2)', partman)
-          USING parent, ARRAY(SELECT g FROM pg_catalog.generate_series(
-                                  (first_id OPERATOR(pg_catalog./) part_interval) OPERATOR(pg_catalog.*) part_interval,
-                                  (next_id OPERATOR(pg_catalog./) part_interval OPERATOR(pg_catalog.+) ahead) OPERATOR(pg_catalog.*) part_interval,
-                                  part_interval) g);
+        PERFORM pgmq._partman(pg_catalog.format(
+            'SELECT %I.create_partition_id(p_parent_table := %L, p_partition_ids := %L)', partman, parent,
+            ARRAY(SELECT g FROM pg_catalog.generate_series(
+                      (first_id OPERATOR(pg_catalog./) part_interval) OPERATOR(pg_catalog.*) part_interval,
+                      (next_id OPERATOR(pg_catalog./) part_interval OPERATOR(pg_catalog.+) ahead) OPERATOR(pg_catalog.*) part_interval,
+                      part_interval) g)));
     END LOOP;
+END;
+$$;
+
+-- True when parent lacks the partition for the next rows (the next msg_id
+-- and one interval past it, or now() and one interval past it), or when
+-- that cannot be told. Maintenance is then about to attach a partition
+-- that rows may need right now. A send that planned its insert before the
+-- attach committed routes such a row to the default partition, whose
+-- constraint PostgreSQL re-checks after the attach: the send would fail
+-- with 23514. So run_maintenance first locks such a parent against writes.
+CREATE FUNCTION pgmq._runway_short(queue_name TEXT, parent TEXT)
+RETURNS BOOLEAN
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    partman TEXT := pgmq._get_pg_partman_schema();
+    qparent TEXT := 'pgmq.' OPERATOR(pg_catalog.||) pgmq.format_table_name(queue_name, 'q');
+    ctl TEXT;
+    part_interval TEXT;
+    next_id BIGINT;
+    vals TEXT[];
+    v TEXT;
+BEGIN
+    EXECUTE pg_catalog.format('SELECT control, partition_interval FROM %I.part_config WHERE parent_table = $1', partman)
+       INTO ctl, part_interval USING parent;
+    IF ctl IS NULL THEN
+        RETURN false;
+    END IF;
+    IF ctl = 'msg_id' THEN
+        next_id := COALESCE(pg_catalog.pg_sequence_last_value(
+                       pg_catalog.pg_get_serial_sequence(qparent, 'msg_id')::regclass), 0) OPERATOR(pg_catalog.+) 1;
+        vals := ARRAY[next_id::TEXT, (next_id OPERATOR(pg_catalog.+) part_interval::BIGINT)::TEXT];
+    ELSE
+        vals := ARRAY[pg_catalog.now()::TEXT, (pg_catalog.now() OPERATOR(pg_catalog.+) part_interval::INTERVAL)::TEXT];
+    END IF;
+    FOREACH v IN ARRAY vals LOOP
+        IF NOT COALESCE(pgmq._partman(pg_catalog.format(
+                   'SELECT table_exists FROM %I.show_partition_name(%L, %L)', partman, parent, v))::BOOLEAN, false) THEN
+            RETURN true;
+        END IF;
+    END LOOP;
+    RETURN false;
+EXCEPTION WHEN OTHERS THEN
+    RETURN true;
 END;
 $$;
 
@@ -1234,6 +1369,16 @@ $$;
 -- undoes nor blocks the rest; failures are WARNINGs. Returns the number
 -- of failed steps. Run it periodically: pgmq's background worker does
 -- (pgmq.maintenance_databases), or cron / pg_cron.
+--
+-- Lock order. Everything that changes a queue's tables takes, in this
+-- order: (1) the queue's lock, pgmq.acquire_queue_lock; (2) the queue
+-- table; (3) the archive table; a parent before its partitions; (4) rows
+-- of pgmq.meta and pg_partman's part_config. create, drop_queue,
+-- purge_queue, create_fifo_index, convert_archive_partitioned,
+-- repair_partitions and this function all follow it, so they wait for
+-- each other instead of deadlocking. Here (1) is taken per queue in name
+-- order and (2), (3) in SHARE UPDATE EXCLUSIVE mode (self-exclusive; sends
+-- and reads go on) before any partition is touched.
 CREATE FUNCTION pgmq.run_maintenance(queue_name TEXT DEFAULT NULL)
 RETURNS INTEGER
 LANGUAGE plpgsql
@@ -1242,7 +1387,10 @@ AS $$
 DECLARE
     q RECORD;
     partman TEXT;
+    qtable TEXT;
+    atable TEXT;
     parent TEXT;
+    step TEXT;
     err TEXT;
     failures INTEGER := 0;
 BEGIN
@@ -1261,28 +1409,53 @@ BEGIN
               WHERE m.is_partitioned
                 AND (run_maintenance.queue_name IS NULL OR m.queue_name = run_maintenance.queue_name)
               ORDER BY m.queue_name LOOP
-        BEGIN
-            PERFORM pgmq._retire_queue_partitions(q.queue_name);
-            PERFORM pgmq._premake_from_sequence(q.queue_name);
-        EXCEPTION WHEN OTHERS THEN
-            GET STACKED DIAGNOSTICS err = MESSAGE_TEXT;
-            RAISE WARNING 'pgmq queue "%": partition upkeep failed: %', q.queue_name,
-                          pg_catalog.split_part(err, E'\n', 1)
-                USING HINT = pg_catalog.format('If rows sit in its default partition, run SELECT pgmq.repair_partitions(%L).',
-                                               q.queue_name);
-            failures := failures OPERATOR(pg_catalog.+) 1;
-        END;
-        FOREACH parent IN ARRAY ARRAY[pgmq.format_table_name(q.queue_name, 'q'),
-                                      pgmq.format_table_name(q.queue_name, 'a')] LOOP
+        qtable := pgmq.format_table_name(q.queue_name, 'q');
+        atable := pgmq.format_table_name(q.queue_name, 'a');
+        PERFORM pgmq.acquire_queue_lock(q.queue_name);
+        -- Dropped (or made again unpartitioned) while we waited for its lock.
+        CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                                   WHERE c.relname = qtable AND c.relnamespace = 'pgmq'::regnamespace
+                                     AND c.relkind = 'p');
+        EXECUTE pg_catalog.format('LOCK TABLE ONLY pgmq.%I IN SHARE UPDATE EXCLUSIVE MODE', qtable);
+        IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', atable)) IS NOT NULL THEN
+            EXECUTE pg_catalog.format('LOCK TABLE ONLY pgmq.%I IN SHARE UPDATE EXCLUSIVE MODE', atable);
+        END IF;
+        -- Nearly out of runway: hold writes until this transaction ends,
+        -- so no send routes a row by a partition list older than ours.
+        FOREACH parent IN ARRAY ARRAY[qtable, atable] LOOP
+            IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', parent)) IS NOT NULL
+               AND pgmq._runway_short(q.queue_name, 'pgmq.' OPERATOR(pg_catalog.||) parent) THEN
+                EXECUTE pg_catalog.format('LOCK TABLE ONLY pgmq.%I IN SHARE ROW EXCLUSIVE MODE', parent);
+            END IF;
+        END LOOP;
+        -- The queue table's steps first, then the archive's (premake does
+        -- the queue table, then the archive).
+        FOREACH step IN ARRAY ARRAY['retire', 'partman_q', 'premake', 'partman_a'] LOOP
             BEGIN
-                EXECUTE pg_catalog.format('SELECT %I.run_maintenance(p_parent_table := $1, p_analyze := false)', partman)
-                  USING 'pgmq.' OPERATOR(pg_catalog.||) parent;
+                CASE step
+                WHEN 'retire' THEN
+                    PERFORM pgmq._retire_queue_partitions(q.queue_name);
+                WHEN 'premake' THEN
+                    PERFORM pgmq._premake_from_sequence(q.queue_name);
+                ELSE
+                    PERFORM pgmq._partman(pg_catalog.format(
+                        'SELECT %I.run_maintenance(p_parent_table := %L, p_analyze := false)', partman,
+                        'pgmq.' OPERATOR(pg_catalog.||) CASE WHEN step = 'partman_q' THEN qtable ELSE atable END));
+                END CASE;
             EXCEPTION WHEN OTHERS THEN
                 GET STACKED DIAGNOSTICS err = MESSAGE_TEXT;
-                RAISE WARNING 'pgmq queue "%": pg_partman maintenance of pgmq.% failed: %', q.queue_name, parent,
-                              pg_catalog.split_part(err, E'\n', 1)
-                    USING HINT = pg_catalog.format('If rows sit in its default partition, run SELECT pgmq.repair_partitions(%L).',
-                                                   q.queue_name);
+                IF step IN ('retire', 'premake') THEN
+                    RAISE WARNING 'pgmq queue "%": partition upkeep failed: %', q.queue_name,
+                                  pg_catalog.split_part(err, E'\n', 1)
+                        USING HINT = pg_catalog.format('If rows sit in its default partition, run SELECT pgmq.repair_partitions(%L).',
+                                                       q.queue_name);
+                ELSE
+                    RAISE WARNING 'pgmq queue "%": pg_partman maintenance of pgmq.% failed: %', q.queue_name,
+                                  CASE WHEN step = 'partman_q' THEN qtable ELSE atable END,
+                                  pg_catalog.split_part(err, E'\n', 1)
+                        USING HINT = pg_catalog.format('If rows sit in its default partition, run SELECT pgmq.repair_partitions(%L).',
+                                                       q.queue_name);
+                END IF;
                 failures := failures OPERATOR(pg_catalog.+) 1;
             END;
         END LOOP;
@@ -1290,6 +1463,70 @@ BEGIN
     RETURN failures;
 END;
 $$;
+
+---------------------------------------------------------------------------
+-- Queues of an earlier install
+--
+-- DROP EXTENSION pgmq CASCADE drops the registry (pgmq.meta and the other
+-- extension tables) but not the queue tables: they belong to no extension.
+-- A new CREATE EXTENSION pgmq adopts them, so no queue is left orphaned:
+-- every pgmq.q_<name> with the queue columns and a pgmq.a_<name> is
+-- registered again under <name> (the table's name: lower case), as
+-- partitioned or unlogged as its table is. A partitioned queue gets its
+-- retention back from pg_partman's configuration and its default-partition
+-- warnings again. Notifications (enable_notify_insert) and topic bindings
+-- are not restored: their configuration was dropped with the extension.
+---------------------------------------------------------------------------
+
+DO $adopt$
+DECLARE
+    t RECORD;
+    partman TEXT := pgmq._get_pg_partman_schema();
+    retention TEXT;
+BEGIN
+    FOR t IN SELECT pg_catalog.substr(q.relname, 3) AS base, q.relkind = 'p' AS partitioned,
+                    q.relpersistence = 'u' AS unlogged, q.relname AS qtable
+               FROM pg_catalog.pg_class q
+              WHERE q.relnamespace = 'pgmq'::regnamespace
+                AND q.relkind IN ('r', 'p') AND NOT q.relispartition
+                AND q.relname LIKE 'q\_%'
+                AND EXISTS (SELECT 1 FROM pg_catalog.pg_class a
+                             WHERE a.relnamespace = q.relnamespace AND a.relkind IN ('r', 'p')
+                               AND NOT a.relispartition
+                               AND a.relname = 'a_' OPERATOR(pg_catalog.||) pg_catalog.substr(q.relname, 3))
+                AND (SELECT pg_catalog.count(*) FROM pg_catalog.pg_attribute c
+                      WHERE c.attrelid = q.oid AND NOT c.attisdropped
+                        AND (c.attname, c.atttypid) IN (('msg_id', 'bigint'::regtype), ('read_ct', 'integer'::regtype),
+                                                        ('vt', 'timestamptz'::regtype), ('message', 'jsonb'::regtype))) = 4
+              ORDER BY q.relname LOOP
+        CONTINUE WHEN pg_catalog.length(t.base) > 47;
+        INSERT INTO pgmq.meta (queue_name, is_partitioned, is_unlogged)
+        VALUES (t.base, t.partitioned, t.unlogged)
+        ON CONFLICT DO NOTHING;
+        IF t.partitioned AND partman IS NOT NULL THEN
+            EXECUTE pg_catalog.format('SELECT retention FROM %I.part_config WHERE parent_table = $1', partman)
+               INTO retention USING 'pgmq.a_' OPERATOR(pg_catalog.||) t.base;
+            IF retention IS NOT NULL THEN
+                INSERT INTO pgmq.queue_retention (queue_name, retention_interval)
+                VALUES (t.base, retention)
+                ON CONFLICT DO NOTHING;
+            END IF;
+        END IF;
+        -- The low-water guard went with the extension's function; without it
+        -- the queue works, with its mark off (an owner's create() adds it).
+        IF NOT t.partitioned THEN
+            BEGIN
+                PERFORM pgmq._add_low_water_guard(t.qtable);
+            EXCEPTION WHEN insufficient_privilege THEN
+                NULL;
+            END;
+        END IF;
+        -- (each only where that table has a default partition)
+        PERFORM pgmq._add_default_partition_trigger(t.base, t.qtable);
+        PERFORM pgmq._add_default_partition_trigger(t.base, 'a_' OPERATOR(pg_catalog.||) t.base);
+    END LOOP;
+END
+$adopt$;
 
 ---------------------------------------------------------------------------
 -- FIFO message groups (src/fifo.c)
@@ -1377,6 +1614,10 @@ BEGIN
             USING ERRCODE = 'undefined_table',
                   HINT = pg_catalog.format('Create the queue first with pgmq.create(%L).', queue_name);
     END IF;
+    -- Two calls at once: the second waits here, then finds the index (the
+    -- table lock also makes it see the first one's catalog changes).
+    PERFORM pgmq.acquire_queue_lock(queue_name);
+    EXECUTE pg_catalog.format('LOCK TABLE ONLY pgmq.%I IN SHARE UPDATE EXCLUSIVE MODE', qtable);
     SELECT a.amname INTO am
       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_am a ON a.oid = c.relam
      WHERE c.oid = pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', idx));

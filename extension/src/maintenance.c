@@ -9,7 +9,15 @@
  * worker per listed database calls pgmq.run_maintenance() at start and
  * then every pgmq.maintenance_interval seconds, in its own transaction.
  * Databases without the extension are skipped. A failing run is logged
- * and the worker restarts after pgmq.maintenance_interval.
+ * and rolled back, and the worker waits pgmq.maintenance_interval (as it
+ * is now: the setting can be reloaded) before the next one. Only a worker
+ * that exits (it cannot connect, say) is restarted by the postmaster,
+ * after PGMQ_MAINTENANCE_RESTART seconds.
+ *
+ * Nothing here may raise an ERROR while the postmaster loads the module
+ * (it would stop the server): pgmq.maintenance_databases is checked by its
+ * check hook, and a bad value in the configuration file is reported as a
+ * WARNING and replaced by the default (no workers).
  *
  *-------------------------------------------------------------------------
  */
@@ -33,9 +41,43 @@
 
 PGDLLEXPORT void pgmq_maintenance_main(Datum arg);
 
+/* Seconds before the postmaster starts a worker again that exited. */
+#define PGMQ_MAINTENANCE_RESTART	60
+
 static char *maintenance_databases = NULL;
 static char *maintenance_role = NULL;
 static int	maintenance_interval = 60;
+
+/* Check hook of pgmq.maintenance_databases: a list of database names. */
+static bool
+check_maintenance_databases(char **newval, void **extra, GucSource source)
+{
+	char	   *rawlist = pstrdup(*newval);
+	List	   *dbnames;
+	ListCell   *lc;
+	bool		ok = true;
+
+	if (!SplitIdentifierString(rawlist, ',', &dbnames))
+	{
+		GUC_check_errdetail("List syntax is invalid.");
+		ok = false;
+	}
+	else
+	{
+		foreach(lc, dbnames)
+		{
+			if (strlen((char *) lfirst(lc)) >= NAMEDATALEN)
+			{
+				GUC_check_errdetail("Database name \"%s\" is too long.", (char *) lfirst(lc));
+				ok = false;
+				break;
+			}
+		}
+	}
+	list_free(dbnames);
+	pfree(rawlist);
+	return ok;
+}
 
 /*
  * pgmq_maintenance_init
@@ -57,7 +99,7 @@ pgmq_maintenance_init(void)
 							   "Databases in which a background worker runs pgmq.run_maintenance().",
 							   "A comma-separated list; empty (the default) starts no worker.",
 							   &maintenance_databases, "",
-							   PGC_POSTMASTER, 0, NULL, NULL, NULL);
+							   PGC_POSTMASTER, 0, check_maintenance_databases, NULL, NULL);
 	DefineCustomStringVariable("pgmq.maintenance_role",
 							   "Role the maintenance workers connect as.",
 							   "Empty means the bootstrap superuser.",
@@ -69,11 +111,16 @@ pgmq_maintenance_init(void)
 							&maintenance_interval, 60, 0, 86400,
 							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
 
+	/* The check hook accepted it; never ERROR in the postmaster anyway. */
 	rawlist = pstrdup(maintenance_databases);
 	if (!SplitIdentifierString(rawlist, ',', &dbnames))
-		ereport(ERROR,
+	{
+		ereport(WARNING,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid list syntax in parameter \"pgmq.maintenance_databases\"")));
+				 errmsg("invalid list syntax in parameter \"pgmq.maintenance_databases\""),
+				 errdetail("No pgmq maintenance worker is started.")));
+		return;
+	}
 
 	foreach(lc, dbnames)
 	{
@@ -83,7 +130,7 @@ pgmq_maintenance_init(void)
 		memset(&worker, 0, sizeof(worker));
 		worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-		worker.bgw_restart_time = Max(maintenance_interval, 1);
+		worker.bgw_restart_time = PGMQ_MAINTENANCE_RESTART;
 		strlcpy(worker.bgw_library_name, "pgmq", BGW_MAXLEN);
 		strlcpy(worker.bgw_function_name, "pgmq_maintenance_main", BGW_MAXLEN);
 		snprintf(worker.bgw_name, BGW_MAXLEN, "pgmq maintenance %s", dbname);
@@ -138,7 +185,30 @@ pgmq_maintenance_main(Datum arg)
 	for (;;)
 	{
 		if (maintenance_interval > 0)
-			run_maintenance_once();
+		{
+			MemoryContext loop_cxt = CurrentMemoryContext;
+
+			/*
+			 * A failed run is reported and rolled back here rather than
+			 * ending the worker, so the next run follows the interval as
+			 * it is then, not a restart time fixed at server start.
+			 */
+			PG_TRY();
+			{
+				run_maintenance_once();
+			}
+			PG_CATCH();
+			{
+				HOLD_INTERRUPTS();
+				MemoryContextSwitchTo(loop_cxt);
+				EmitErrorReport();
+				AbortCurrentTransaction();
+				FlushErrorState();
+				pgstat_report_activity(STATE_IDLE, NULL);
+				RESUME_INTERRUPTS();
+			}
+			PG_END_TRY();
+		}
 
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,

@@ -20,6 +20,7 @@
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
 #include "executor/tuptable.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -412,15 +413,30 @@ Datum
 pgmq_purge_queue(PG_FUNCTION_ARGS)
 {
 	char	   *name = pgmq_names_arg(fcinfo, 0);
-	PgmqQueue  *queue = pgmq_queue_open(name, AccessExclusiveLock);
+	PgmqQueue  *queue;
 	bool		isnull;
 	int64		count;
 	char	   *sql;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
 	HeapTuple	classtup;
 	Oid			owner;
 	Oid			save_userid;
 	int			save_sec_context;
 	int			save_nestlevel;
+
+	/*
+	 * Lock order (see pgmq.run_maintenance): the queue's lock before its
+	 * table, as drop_queue and maintenance take them.
+	 */
+	SPI_connect();
+	args[0] = CStringGetTextDatum(name);
+	if (SPI_execute_with_args("SELECT pgmq.acquire_queue_lock($1)", 1, argtypes, args,
+							  NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "pgmq: could not lock queue \"%s\"", name);
+	SPI_finish();
+
+	queue = pgmq_queue_open(name, AccessExclusiveLock);
 
 	classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(queue->qrelid));
 	if (!HeapTupleIsValid(classtup))

@@ -136,7 +136,7 @@ SELECT pgmq.drop_queue('pq_id'), pgmq.drop_queue('pq_time');
 SELECT parent_table FROM partman.part_config ORDER BY 1;
 SELECT count(*) FROM pgmq.queue_retention;
 SELECT pgmq.drop_queue('pq_plain');
-DROP TABLE pgmq.a_pq_plain_old;
+SELECT to_regclass('pgmq.a_pq_plain_old') AS set_aside_archive;    -- dropped with the queue
 SELECT count(*) FROM partman.part_config;
 DROP EXTENSION pg_partman;
 DROP SCHEMA partman CASCADE;
