@@ -44,6 +44,7 @@
 #include "catalog/pg_index.h"
 #include "catalog/pg_type_d.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
@@ -77,6 +78,37 @@ typedef struct FifoHead
 	int64		id;				/* msg_id of the head */
 	Datum		key;			/* the group (text) */
 } FifoHead;
+
+/*
+ * A growing list of message ids. Grouped reads size their memory by the
+ * messages they find, never by qty: a qty of 2^31 - 1 asks for no more
+ * than a qty of 10 on a queue of 10 messages.
+ */
+typedef struct IdList
+{
+	int64	   *ids;
+	int			n;
+	Size		cap;
+} IdList;
+
+static void
+idlist_init(IdList *list)
+{
+	list->cap = 16;
+	list->n = 0;
+	list->ids = palloc(sizeof(int64) * list->cap);
+}
+
+static void
+idlist_add(IdList *list, int64 id)
+{
+	if ((Size) list->n == list->cap)
+	{
+		list->cap *= 2;
+		list->ids = repalloc_huge(list->ids, sizeof(int64) * list->cap);
+	}
+	list->ids[list->n++] = id;
+}
 
 /*
  * True if the queue has a usable fifo index: a valid btree called
@@ -224,7 +256,7 @@ lock_heads(PgmqQueue *queue, const FifoHead *heads, int n, TimestampTz now,
  */
 static int
 next_in_group(PgmqQueue *queue, Datum key, int64 after, TimestampTz now,
-			  int limit, int64 *out)
+			  int limit, IdList *out)
 {
 	Datum		values[4];
 	uint64		rows;
@@ -237,7 +269,7 @@ next_in_group(PgmqQueue *queue, Datum key, int64 after, TimestampTz now,
 	values[3] = Int64GetDatum(limit);
 	rows = run(queue, PGMQ_PLAN_FIFO_NEXT, values);
 	for (uint64 r = 0; r < rows; r++)
-		out[r] = row_id(r);
+		idlist_add(out, row_id(r));
 	SPI_freetuptable(SPI_tuptable);
 	return (int) rows;
 }
@@ -266,34 +298,114 @@ lock_groups(PgmqQueue *queue, const FifoHead *heads, int nheads, TimestampTz now
 }
 
 /*
- * Chooses up to qty messages to claim at now, per mode, locking the heads
- * of their groups. Fills chosen (room for qty) in the order the mode
- * selects them; returns their number. Allocates in the current context.
+ * Read_grouped_rr beyond the heads: layered round-robin over the ngroups
+ * locked groups (heads[i] with locked[i]), layer r taking the r-th visible
+ * message after the head of each group, groups in head order, until
+ * chosen holds qty ids.
+ *
+ * Fetching qty - ngroups messages of every group up front would cost
+ * groups x qty; instead each round fetches every unexhausted group down to
+ * a common depth, which doubles per round, until the layers down to it hold
+ * enough messages. So at most about twice what is taken is fetched (plus
+ * one message per group per round).
  */
-static int
-choose(PgmqQueue *queue, FifoMode mode, int qty, TimestampTz now, int64 *chosen)
+static void
+choose_round_robin(PgmqQueue *queue, const FifoHead *heads, const bool *locked,
+				   int nheads, int ngroups, int qty, TimestampTz now, IdList *chosen)
+{
+	int			want = qty - ngroups;	/* messages wanted beyond the heads */
+	IdList	   *extra = palloc(sizeof(IdList) * ngroups);
+	bool	   *done = palloc0(sizeof(bool) * ngroups);
+	int		   *head_of = palloc(sizeof(int) * ngroups);
+	int64		depth = 0;
+	int			g = 0;
+
+	for (int i = 0; i < nheads; i++)
+		if (locked[i])
+			head_of[g++] = i;
+	for (g = 0; g < ngroups; g++)
+		idlist_init(&extra[g]);
+
+	for (;;)
+	{
+		int64		have = 0;
+		int			active = 0;
+		int64		target;
+
+		for (g = 0; g < ngroups; g++)
+		{
+			have += Min(extra[g].n, depth);
+			if (!done[g])
+				active++;
+		}
+		if (have >= want || active == 0)
+			break;
+		/* At least the missing messages spread over the active groups. */
+		target = Max(depth * 2, depth + (want - have + active - 1) / active);
+		target = Min(target, want);
+		for (g = 0; g < ngroups; g++)
+		{
+			const FifoHead *head = &heads[head_of[g]];
+			int64		after;
+			int			ask;
+
+			if (done[g])
+				continue;
+			CHECK_FOR_INTERRUPTS();
+			after = extra[g].n > 0 ? extra[g].ids[extra[g].n - 1] : head->id;
+			ask = (int) (target - extra[g].n);
+			if (next_in_group(queue, head->key, after, now, ask, &extra[g]) < ask)
+				done[g] = true;
+		}
+		depth = target;
+	}
+
+	for (int layer = 0; chosen->n < qty; layer++)
+	{
+		bool		any = false;
+
+		for (g = 0; g < ngroups && chosen->n < qty; g++)
+		{
+			if (layer < extra[g].n)
+			{
+				idlist_add(chosen, extra[g].ids[layer]);
+				any = true;
+			}
+		}
+		if (!any)
+			break;
+	}
+}
+
+/*
+ * Chooses up to qty messages to claim at now, per mode, locking the heads
+ * of their groups. Appends them to chosen in the order the mode selects
+ * them. Allocates in the current context.
+ */
+static void
+choose(PgmqQueue *queue, FifoMode mode, int qty, TimestampTz now, IdList *chosen)
 {
 	int			nheads;
 	FifoHead   *heads = fetch_heads(queue, now, &nheads);
 	bool	   *locked;
 	int			ngroups;
-	int			n = 0;
 
 	if (nheads == 0)
-		return 0;
+		return;
 	locked = palloc(sizeof(bool) * nheads);
 
 	if (mode == FIFO_BATCH)
 	{
 		/* Fill from the oldest group, then the next one, and so on. */
-		for (int i = 0; i < nheads && n < qty; i++)
+		for (int i = 0; i < nheads && chosen->n < qty; i++)
 		{
+			CHECK_FOR_INTERRUPTS();
 			if (lock_heads(queue, &heads[i], 1, now, 1, &locked[i]) == 0)
 				continue;
-			chosen[n++] = heads[i].id;
-			n += next_in_group(queue, heads[i].key, heads[i].id, now, qty - n, chosen + n);
+			idlist_add(chosen, heads[i].id);
+			next_in_group(queue, heads[i].key, heads[i].id, now, qty - chosen->n, chosen);
 		}
-		return n;
+		return;
 	}
 
 	/* One group per message while there are groups enough. */
@@ -301,47 +413,12 @@ choose(PgmqQueue *queue, FifoMode mode, int qty, TimestampTz now, int64 *chosen)
 
 	for (int i = 0; i < nheads; i++)
 		if (locked[i])
-			chosen[n++] = heads[i].id;
-	if (mode == FIFO_HEAD || ngroups == qty)
-		return n;
+			idlist_add(chosen, heads[i].id);
+	if (mode == FIFO_HEAD || ngroups == qty || ngroups == 0)
+		return;
 
-	/*
-	 * Fewer groups than qty: layered round-robin. Layer r takes the r-th
-	 * visible message of each group, groups in head order. A group gives
-	 * at most qty - ngroups messages beyond its head.
-	 */
-	{
-		int			extra_max = qty - ngroups;
-		int64	  **extra = palloc(sizeof(int64 *) * ngroups);
-		int		   *nextra = palloc(sizeof(int) * ngroups);
-		int			g = 0;
-
-		for (int i = 0; i < nheads; i++)
-		{
-			if (!locked[i])
-				continue;
-			extra[g] = palloc(sizeof(int64) * extra_max);
-			nextra[g] = next_in_group(queue, heads[i].key, heads[i].id, now,
-									  extra_max, extra[g]);
-			g++;
-		}
-		for (int layer = 0; layer < extra_max && n < qty; layer++)
-		{
-			bool		any = false;
-
-			for (g = 0; g < ngroups && n < qty; g++)
-			{
-				if (layer < nextra[g])
-				{
-					chosen[n++] = extra[g][layer];
-					any = true;
-				}
-			}
-			if (!any)
-				break;
-		}
-	}
-	return n;
+	/* Fewer groups than qty: layered round-robin. */
+	choose_round_robin(queue, heads, locked, nheads, ngroups, qty, now, chosen);
 }
 
 /* For sorting claimed rows by msg_id. */
@@ -421,17 +498,19 @@ claim_grouped(PgmqQueue *queue, const FifoArgs *args, MemoryContext scratch,
 {
 	TimestampTz now = GetCurrentTimestamp();
 	MemoryContext caller = MemoryContextSwitchTo(scratch);
-	int64	   *picked = palloc(sizeof(int64) * Max(args->qty, 1));
-	int			n = 0;
+	IdList		picked;
+	int			n;
 	Datum		values[3];
 	uint64		claimed = 0;
 
+	idlist_init(&picked);
 	if (args->qty > 0)
-		n = choose(queue, args->mode, args->qty, now, picked);
+		choose(queue, args->mode, args->qty, now, &picked);
+	n = picked.n;
 
 	MemoryContextSwitchTo(caller);
 	*chosen = palloc(sizeof(int64) * Max(n, 1));
-	memcpy(*chosen, picked, sizeof(int64) * n);
+	memcpy(*chosen, picked.ids, sizeof(int64) * n);
 	*nchosen = n;
 	MemoryContextReset(scratch);
 

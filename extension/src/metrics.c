@@ -21,6 +21,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "executor/tuptable.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -37,6 +38,7 @@
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
 #include "pgmq.h"
@@ -158,16 +160,31 @@ pgmq_metrics(PG_FUNCTION_ARGS)
  * not cached).
  */
 
-/* EXTRACT(epoch FROM now() - ts)::int4, by the same functions. */
+/*
+ * EXTRACT(epoch FROM now() - ts)::int4 as the metrics statement computes it
+ * (AGE_SECS in plans.c): seconds rounded half away from zero, clamped to
+ * the int4 range, and infinite timestamps give the bounds.
+ */
 static Datum
 age_secs(TimestampTz now, TimestampTz ts)
 {
-	Datum		interval = DirectFunctionCall2(timestamp_mi, TimestampTzGetDatum(now),
-											   TimestampTzGetDatum(ts));
-	Datum		epoch = DirectFunctionCall2(extract_interval,
-											PointerGetDatum(cstring_to_text("epoch")), interval);
+	int64		diff;
+	int64		secs;
+	int64		rem;
 
-	return DirectFunctionCall1(numeric_int4, epoch);
+	if (TIMESTAMP_IS_NOBEGIN(ts))
+		return Int32GetDatum(PG_INT32_MAX);
+	if (TIMESTAMP_IS_NOEND(ts))
+		return Int32GetDatum(PG_INT32_MIN);
+	if (pg_sub_s64_overflow(now, ts, &diff))
+		return Int32GetDatum(ts < now ? PG_INT32_MAX : PG_INT32_MIN);
+	secs = diff / USECS_PER_SEC;
+	rem = diff % USECS_PER_SEC;
+	if (rem >= USECS_PER_SEC / 2)
+		secs++;
+	else if (rem <= -USECS_PER_SEC / 2)
+		secs--;
+	return Int32GetDatum((int32) Max(Min(secs, PG_INT32_MAX), PG_INT32_MIN));
 }
 
 /*

@@ -64,6 +64,25 @@
 	" '_default_fifo_group'::pg_catalog.text)"
 
 /*
+ * A claim's read_ct: one more, but saturating at INT_MAX instead of failing
+ * the whole read with 22003 (one message read 2^31 times, or set so by
+ * hand, would otherwise stop every read that reaches it).
+ */
+#define READ_CT_PLUS_ONE \
+	"pg_catalog.int4smaller(m.read_ct, 2147483646) OPERATOR(pg_catalog.+) 1"
+
+/*
+ * EXTRACT(epoch FROM now() - ts)::int4 for metrics' ages, but clamped to
+ * the int4 range (and for infinite timestamps) instead of failing: one
+ * message enqueued 68 years off would otherwise fail metrics and
+ * metrics_all. Same value as metrics.c's age_secs.
+ */
+#define AGE_SECS(ts) \
+	"pg_catalog.numeric_smaller(pg_catalog.numeric_larger(" \
+	"EXTRACT(epoch FROM pg_catalog.now()) OPERATOR(pg_catalog.-) EXTRACT(epoch FROM " ts ")," \
+	" (-2147483648)::pg_catalog.numeric), 2147483647::pg_catalog.numeric)::pg_catalog.int4"
+
+/*
  * Statement text of each plan kind. {q} stands for the quoted queue table,
  * {a} for the quoted archive table, {total} for the expression of
  * total_messages (see expand_template).
@@ -97,7 +116,7 @@ static const PlanTemplate plan_templates[PGMQ_NUM_PLANS] = {
 	 * low-water mark (lowwater.c), past ids no live message has.
 	 */
 	[PGMQ_PLAN_READ] = {
-		"UPDATE {q} m SET vt = $2, read_ct = m.read_ct OPERATOR(pg_catalog.+) 1, last_read_at = $1"
+		"UPDATE {q} m SET vt = $2, read_ct = " READ_CT_PLUS_ONE ", last_read_at = $1"
 		" WHERE m.msg_id OPERATOR(pg_catalog.>=) $4"
 		" AND m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
 		"  SELECT c.msg_id FROM {q} c WHERE c.vt OPERATOR(pg_catalog.<=) $1"
@@ -107,7 +126,7 @@ static const PlanTemplate plan_templates[PGMQ_NUM_PLANS] = {
 		4, {TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID, INT8OID}
 	},
 	[PGMQ_PLAN_READ_COND] = {
-		"UPDATE {q} m SET vt = $2, read_ct = m.read_ct OPERATOR(pg_catalog.+) 1, last_read_at = $1"
+		"UPDATE {q} m SET vt = $2, read_ct = " READ_CT_PLUS_ONE ", last_read_at = $1"
 		" WHERE m.msg_id OPERATOR(pg_catalog.>=) $4"
 		" AND m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
 		"  SELECT c.msg_id FROM {q} c WHERE c.vt OPERATOR(pg_catalog.<=) $1"
@@ -171,8 +190,8 @@ static const PlanTemplate plan_templates[PGMQ_NUM_PLANS] = {
 	},
 	[PGMQ_PLAN_METRICS] = {
 		"SELECT pg_catalog.count(*),"
-		" (EXTRACT(epoch FROM pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.max(enqueued_at)))::pg_catalog.int4,"
-		" (EXTRACT(epoch FROM pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.min(enqueued_at)))::pg_catalog.int4,"
+		" " AGE_SECS("pg_catalog.max(enqueued_at)") ","
+		" " AGE_SECS("pg_catalog.min(enqueued_at)") ","
 		" {total},"
 		" pg_catalog.now(),"
 		" pg_catalog.count(*) FILTER (WHERE vt OPERATOR(pg_catalog.<=) pg_catalog.now())"
@@ -235,7 +254,7 @@ static const PlanTemplate plan_templates[PGMQ_NUM_PLANS] = {
 	},
 	/* Claims the chosen messages that are still visible and not locked. */
 	[PGMQ_PLAN_FIFO_CLAIM] = {
-		"UPDATE {q} m SET vt = $2, read_ct = m.read_ct OPERATOR(pg_catalog.+) 1, last_read_at = $1"
+		"UPDATE {q} m SET vt = $2, read_ct = " READ_CT_PLUS_ONE ", last_read_at = $1"
 		" WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
 		"  SELECT c.msg_id FROM {q} c WHERE c.msg_id OPERATOR(pg_catalog.=) ANY ($3)"
 		"  AND c.vt OPERATOR(pg_catalog.<=) $1 FOR UPDATE SKIP LOCKED))"

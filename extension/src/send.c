@@ -25,14 +25,14 @@ PG_FUNCTION_INFO_V1(pgmq_send_batch_delay);
 PG_FUNCTION_INFO_V1(pgmq_send_batch_at);
 PG_FUNCTION_INFO_V1(pgmq_validate_batch_params);
 
-/* Raises unless arr is a one-dimensional array (or empty); returns length. */
+/*
+ * The number of elements of arr. A multi-dimensional array counts all its
+ * elements, which the batch takes in storage order, as pgmq's unnest does
+ * (and as delete, archive and set_vt take an id array of any shape).
+ */
 static int
-batch_length(ArrayType *arr, const char *what)
+batch_length(ArrayType *arr)
 {
-	if (ARR_NDIM(arr) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s must be a one-dimensional array", what)));
 	return ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
 }
 
@@ -49,7 +49,7 @@ check_batch(ArrayType *msgs, ArrayType *headers)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("msgs cannot be NULL or empty")));
-	nmsgs = batch_length(msgs, "msgs");
+	nmsgs = batch_length(msgs);
 	if (nmsgs == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -60,7 +60,7 @@ check_batch(ArrayType *msgs, ArrayType *headers)
 				 errmsg("msgs cannot contain NULL elements")));
 	if (headers != NULL)
 	{
-		int			nheaders = batch_length(headers, "headers");
+		int			nheaders = batch_length(headers);
 
 		if (nheaders != nmsgs)
 			ereport(ERROR,

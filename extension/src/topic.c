@@ -25,6 +25,7 @@
 #include "catalog/pg_type_d.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -123,65 +124,148 @@ check_topic_text(text *t, const char *what, bool wildcards)
 }
 
 /*
+ * Key positions as bits: bit j of a BitRow stands for key[0..j), the
+ * prefix of j characters, so a row of klen + 1 bits takes nwords words.
+ */
+typedef uint64 BitWord;
+#define BITS_PER_WORD 64
+
+/* A row with bit j set where key[j - 1] is c (not_dot: is not a dot). */
+static BitWord *
+key_row(const char *key, int klen, int nwords, char c, bool not_dot)
+{
+	BitWord    *row = palloc0(sizeof(BitWord) * nwords);
+
+	for (int j = 1; j <= klen; j++)
+	{
+		if (not_dot ? key[j - 1] != '.' : key[j - 1] == c)
+			row[j / BITS_PER_WORD] |= (BitWord) 1 << (j % BITS_PER_WORD);
+	}
+	return row;
+}
+
+/*
  * True if key matches pattern: '*' is one or more characters other than a
  * dot, '#' any characters (none included), anything else itself; anchored
- * at both ends. Runs the pattern over the set of key positions reachable
- * so far (reach[i]: the pattern read so far can match key[0..i)), so it
- * takes O(pattern x key) steps however the wildcards combine.
+ * at both ends. Runs the pattern over the set of key prefixes it can match
+ * so far, kept as a bit row and advanced 64 positions per machine word per
+ * pattern character, so any pattern and key take at most about
+ * len(pattern) x len(key) / 64 steps (a pattern without wildcards takes
+ * one comparison). Checks for interrupts once per pattern character, as
+ * the function may be given long texts directly.
  */
 static bool
 topic_matches(const char *key, int klen, const char *pat, int plen)
 {
-	bool	   *reach = palloc(klen + 1);
-	bool	   *next = palloc(klen + 1);
-	bool		result;
+	int			nwords = klen / BITS_PER_WORD + 1;
+	BitWord    *reach;
+	BitWord    *not_dot = NULL;
+	BitWord    *lit[256] = {0};
+	BitWord		last_mask;
+	int			lo = 0;			/* words below lo are zero, and stay so */
+	bool		result = true;
 
-	memset(reach, 0, klen + 1);
-	reach[0] = true;
+	if (memchr(pat, '*', plen) == NULL && memchr(pat, '#', plen) == NULL)
+		return klen == plen && memcmp(key, pat, klen) == 0;
+
+	/* Bits past position klen must stay clear. */
+	last_mask = (klen % BITS_PER_WORD == BITS_PER_WORD - 1) ? ~(BitWord) 0 :
+		(((BitWord) 1 << (klen % BITS_PER_WORD + 1)) - 1);
+	reach = palloc0(sizeof(BitWord) * nwords);
+	reach[0] = 1;
+
 	for (int p = 0; p < plen; p++)
 	{
+		unsigned char c = (unsigned char) pat[p];
 		bool		any = false;
 
-		memset(next, 0, klen + 1);
-		if (pat[p] == '#')
+		CHECK_FOR_INTERRUPTS();
+		if (c == '#')
 		{
-			bool		on = false;
+			/* Every prefix from the shortest reached one on. */
+			int			w = lo;
 
-			for (int i = 0; i <= klen; i++)
-			{
-				on = on || reach[i];
-				next[i] = on;
-			}
-		}
-		else if (pat[p] == '*')
-		{
-			/* next[j]: some reach[i], i < j, with no dot in key[i..j). */
-			bool		run = false;
-
-			for (int j = 1; j <= klen; j++)
-			{
-				run = key[j - 1] != '.' && (run || reach[j - 1]);
-				next[j] = run;
-			}
+			while (reach[w] == 0)
+				w++;
+			reach[w] |= ~(reach[w] - 1);
+			for (int i = w + 1; i < nwords; i++)
+				reach[i] = ~(BitWord) 0;
+			lo = w;
 		}
 		else
 		{
-			for (int i = 0; i < klen; i++)
-				next[i + 1] = reach[i] && key[i] == pat[p];
+			/*
+			 * Shift by one character, keep where the next key character
+			 * fits. For '*', then extend each run of non-dots from its first
+			 * reached bit to its end: adding the seeds to the run mask
+			 * carries through each run from its lowest seed (see below).
+			 */
+			BitWord    *mask;
+			BitWord		shift_in = 0;	/* reach[lo - 1] is zero */
+			BitWord		carry = 0;
+
+			if (c == '*')
+			{
+				if (not_dot == NULL)
+					not_dot = key_row(key, klen, nwords, 0, true);
+				mask = not_dot;
+			}
+			else
+			{
+				if (lit[c] == NULL)
+					lit[c] = key_row(key, klen, nwords, (char) c, false);
+				mask = lit[c];
+			}
+			for (int i = lo; i < nwords; i++)
+			{
+				BitWord		cur = reach[i];
+				BitWord		seeds = ((cur << 1) | shift_in) & mask[i];
+
+				shift_in = cur >> (BITS_PER_WORD - 1);
+				if (c == '*')
+				{
+					/*
+					 * In a run with seeds s1 < s2 < ..., run + seeds clears
+					 * s1..end and sets the bit past the end (no dot there),
+					 * leaving s2... set; xor with the run gives s1..end but
+					 * s2..., and or-ing the seeds back in gives s1..end.
+					 * The carry out of a word seeds the next one's bit 0.
+					 */
+					BitWord		sum = mask[i] + seeds;
+					BitWord		c1 = sum < mask[i];
+					BitWord		sum2 = sum + carry;
+
+					carry = c1 | (sum2 < sum);
+					seeds = ((sum2 ^ mask[i]) | seeds) & mask[i];
+				}
+				reach[i] = seeds;
+			}
 		}
-		for (int i = 0; i <= klen; i++)
-			any = any || next[i];
+		reach[nwords - 1] &= last_mask;
+		for (int i = lo; i < nwords; i++)
+		{
+			if (reach[i] != 0)
+			{
+				any = true;
+				lo = i;
+				break;
+			}
+		}
 		if (!any)
 		{
-			pfree(reach);
-			pfree(next);
-			return false;
+			result = false;
+			break;
 		}
-		memcpy(reach, next, klen + 1);
 	}
-	result = reach[klen];
+	if (result)
+		result = (reach[klen / BITS_PER_WORD] >> (klen % BITS_PER_WORD)) & 1;
+	/* send_topic calls this once per binding: leave nothing behind. */
 	pfree(reach);
-	pfree(next);
+	if (not_dot != NULL)
+		pfree(not_dot);
+	for (int i = 0; i < 256; i++)
+		if (lit[i] != NULL)
+			pfree(lit[i]);
 	return result;
 }
 
