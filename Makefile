@@ -9,6 +9,8 @@
 #   make soak     production scenarios (steady load, held xmin, many queues,
 #                 message sizes, durable commits) with 10-minute runs
 #   make memcheck the regression suite with the server under valgrind
+#   make chaos    the crash-chaos run for CHAOS_SECONDS (600) instead of the
+#                 90 s of make test; prints the counts (docs/reliability.md)
 #
 # On a fresh machine run and test need root to install packages, and run
 # also to install the extension system-wide. test, bench and memcheck build
@@ -19,7 +21,7 @@ PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 STRICT_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
                 -Wno-missing-field-initializers -DUSE_ASSERT_CHECKING
 
-.PHONY: all deps build install run stop psql test test-build bench soak memcheck clean
+.PHONY: all deps build install run stop psql test test-build bench soak memcheck chaos clean
 
 all: build
 
@@ -63,6 +65,11 @@ bench: deps
 # The production scenarios with 10-minute steady and held-xmin runs.
 soak: deps
 	@SOAK_MINUTES=10 bench/soak.sh
+
+# The long crash-chaos run (extension/test/chaos/chaos.pl).
+CHAOS_SECONDS ?= 600
+chaos: test-build
+	@CHAOS_SECONDS=$(CHAOS_SECONDS) scripts/test.sh chaos
 
 memcheck:
 	@scripts/deps.sh valgrind

@@ -22,7 +22,7 @@
 #   archive_dup       an archive acknowledged true twice, or one refused with
 #                     a duplicate key; an acknowledged archive missing from
 #                     the archive table counts too.
-#   pop_dup           a message popped twice.
+#   pop_dup           a message popped again after a committed pop.
 #   completed_twice   a message deleted/archived/popped with success twice.
 #
 # All counts are numbers; check() also returns the evidence (acks,
@@ -194,13 +194,16 @@ sub check
 			}
 		}
 	}
+	# A pop whose COMMIT was cut off may not have happened: only a message
+	# popped again after a committed pop is a duplicate.
 	my (%popped, %done_at);
-	for my $e (@{ $q->{pops} })
+	for my $e (sort { $a->{t_inv} <=> $b->{t_inv} } @{ $q->{pops} })
 	{
 		for my $r (@{ $e->{rows} })
 		{
 			$c{phantom}++ if $is_phantom->($r);
-			$c{pop_dup}++ if $popped{ $r->{id} }++;
+			$c{pop_dup}++ if $popped{ $r->{id} };
+			$popped{ $r->{id} } = 1 if $e->{status} eq 'ok';
 			$terminal{ $r->{id} } = 1;
 			push @{ $deliv{ $r->{id} } }, { base => $e->{t}, pop => 1, t_inv => $e->{t_inv} };
 			if ($e->{status} eq 'ok')
@@ -278,13 +281,11 @@ sub check
 	return \%c;
 }
 
-# Deep copy of a queue's history and final contents.
+# Copy of a hash or array one level deep (inject copies what it changes).
 sub _copy
 {
 	my ($x) = @_;
-	return ref $x eq 'HASH' ? { map { $_ => _copy($x->{$_}) } keys %$x }
-	  : ref $x eq 'ARRAY' ? [ map { _copy($_) } @$x ]
-	  : $x;
+	return ref $x eq 'HASH' ? {%$x} : [@$x];
 }
 
 # Returns a copy of (history, final) with one anomaly of the given kind
@@ -292,7 +293,7 @@ sub _copy
 sub inject
 {
 	my ($kind, $q0, $final0, $vt_us) = @_;
-	my ($q, $final) = (_copy($q0), _copy($final0));
+	my ($q, $final) = ({ map { $_ => _copy($q0->{$_}) } keys %$q0 }, $final0);
 	my @ok_reads = grep { $_->{status} eq 'ok' && @{ $_->{rows} } } @{ $q->{reads} };
 	my @ok_sends = grep { $_->{status} eq 'ok' && $_->{items}[0]{id} ne '' } @{ $q->{sends} };
 	my @deletes = grep { $_->{status} eq 'ok' && $_->{result} eq 't' } @{ $q->{acks} };
@@ -309,8 +310,9 @@ sub inject
 	elsif ($kind eq 'phantom')
 	{
 		@ok_reads or return;
-		my $r = $ok_reads[0]{rows}[0];
-		$r->{s} = $r->{s} + 1_000_000;
+		my $e = _copy($ok_reads[0]);
+		$e->{rows} = [ { %{ $e->{rows}[0] }, s => $e->{rows}[0]{s} + 1_000_000 } ];
+		@{ $q->{reads} } = map { $_ == $ok_reads[0] ? $e : $_ } @{ $q->{reads} };
 	}
 	elsif ($kind eq 'ids_reissued')
 	{
@@ -333,7 +335,7 @@ sub inject
 	{
 		@ok_reads or return;
 		my $e = _copy($ok_reads[0]);
-		$e->{rows} = [ $e->{rows}[0] ];
+		$e->{rows} = [ _copy($e->{rows}[0]) ];
 		$e->{rows}[0]{vt} += 1 if $kind eq 'unjustified_dup';
 		$e->{rows}[0]{vt} += 10 * $vt_us if $kind eq 'read_ct_repeat';
 		push @{ $q->{reads} }, $e;
@@ -344,7 +346,7 @@ sub inject
 		my $d = $deletes[0];
 		my ($read) = grep { grep { $_->{id} eq $d->{id} } @{ $_->{rows} } } @{ $q->{reads} } or return;
 		my $e = _copy($read);
-		$e->{rows} = [ grep { $_->{id} eq $d->{id} } @{ $e->{rows} } ];
+		$e->{rows} = [ map { _copy($_) } grep { $_->{id} eq $d->{id} } @{ $e->{rows} } ];
 		$e->{rows}[0]{vt} += 100 * $vt_us;
 		$e->{rows}[0]{rc} += 1000;
 		$e->{t_inv} = $d->{t_done} + 1;
@@ -358,8 +360,10 @@ sub inject
 	}
 	elsif ($kind eq 'pop_dup')
 	{
-		my ($p) = grep { @{ $_->{rows} } } @{ $q->{pops} } or return;
-		push @{ $q->{pops} }, _copy($p);
+		my ($p) = grep { $_->{status} eq 'ok' && @{ $_->{rows} } } @{ $q->{pops} } or return;
+		my $e = _copy($p);
+		$e->{t_inv} += 1;
+		push @{ $q->{pops} }, $e;
 	}
 	elsif ($kind eq 'completed_twice')
 	{

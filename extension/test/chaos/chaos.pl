@@ -5,7 +5,7 @@
 # Workload (client.pl): on the logged queue "chaos" three producers (send,
 # send_batch of 5, delayed sends, rolled-back sends) and four consumers
 # (read + delete, read_with_poll + delete, pop, read + archive); on the
-# unlogged queue "chaos_u" one producer and two consumers (read + archive,
+# unlogged queue "chaos_u" two producers and two consumers (read + archive,
 # read + delete). Leases are 2 s; one delivery in twenty is acknowledged
 # after its lease ran out, so it is delivered again meanwhile.
 #
@@ -74,6 +74,7 @@ my @clients = (
 	[ C3 => pop => 'chaos' ],
 	[ C4 => read_archive => 'chaos' ],
 	[ U1 => producer => 'chaos_u' ],
+	[ U2 => producer => 'chaos_u' ],
 	[ UC1 => read_archive => 'chaos_u' ],
 	[ UC2 => read_delete => 'chaos_u' ],
 );
