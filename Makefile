@@ -10,7 +10,7 @@
 #                 message sizes, durable commits) with 10-minute runs
 #   make memcheck the regression suite with the server under valgrind
 #   make chaos    the crash-chaos run for CHAOS_SECONDS (600) instead of the
-#                 90 s of make test; prints the counts (docs/reliability.md)
+#                 75 s of make test; prints the counts (docs/reliability.md)
 #
 # On a fresh machine run and test need root to install packages, and run
 # also to install the extension system-wide. test, bench and memcheck build

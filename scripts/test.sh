@@ -5,7 +5,7 @@
 # is used but its programs and other extensions, and nothing of it changes.
 #
 #   test.sh [suite...]     suites: build regress isolation tap client chaos
-#                          (default: all; chaos runs CHAOS_SECONDS, default 90)
+#                          (default: all; chaos runs CHAOS_SECONDS, default 75)
 #
 # Suites run in a scratch copy under /tmp owned by the PostgreSQL OS user,
 # each on a temporary server of its own (pg_regress --temp-instance, or the
@@ -132,9 +132,9 @@ suite_tap() {
 # The crash-chaos run (extension/test/chaos): prints the counts of faults,
 # acknowledgements, deliveries and anomalies.
 suite_chaos() {
-	echo "== chaos (${CHAOS_SECONDS:-90} s)"
+	echo "== chaos (${CHAOS_SECONDS:-75} s)"
 	if (cd "$WORK/test" && as_pg env TESTDIR="$WORK/test" PG_REGRESS="$PGXS_DIR/src/test/regress/pg_regress" \
-		CHAOS_SECONDS="${CHAOS_SECONDS:-90}" ${CHAOS_SEED:+CHAOS_SEED="$CHAOS_SEED"} \
+		CHAOS_SECONDS="${CHAOS_SECONDS:-75}" ${CHAOS_SEED:+CHAOS_SEED="$CHAOS_SEED"} \
 		prove -I "$PGXS_DIR/src/test/perl" -I "$WORK/test/chaos" -v chaos/chaos.pl); then
 		record chaos/chaos.pl ok
 	else
