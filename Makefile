@@ -11,6 +11,8 @@
 #                 sizes, durable commits) with 10-minute runs
 #   make memcheck the regression suite with the server under valgrind
 #   make format   reformat the C files (clang-format, .clang-format)
+#   make chaos    the crash-chaos run for CHAOS_SECONDS (600) instead of the
+#                 75 s of make test; prints the counts (docs/reliability.md)
 #
 # On a fresh machine run and test need root to install packages, and run
 # also to install the extension system-wide. test, bench and memcheck build
@@ -21,7 +23,7 @@ PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 STRICT_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
                 -Wno-missing-field-initializers -DUSE_ASSERT_CHECKING
 
-.PHONY: all deps build install run stop psql test test-build format bench soak memcheck clean
+.PHONY: all deps build install run stop psql test test-build format bench soak memcheck chaos clean
 
 all: build
 
@@ -75,6 +77,11 @@ bench: deps
 soak: test-build
 	@PGMQ_TAP_ONLY=006_low_water_model PGMQ_MODEL_STEPS=40000 scripts/test.sh tap
 	@SOAK_MINUTES=10 bench/soak.sh
+
+# The long crash-chaos run (extension/test/chaos/chaos.pl).
+CHAOS_SECONDS ?= 600
+chaos: test-build
+	@CHAOS_SECONDS=$(CHAOS_SECONDS) scripts/test.sh chaos
 
 memcheck:
 	@scripts/deps.sh valgrind

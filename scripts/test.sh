@@ -4,7 +4,8 @@
 # line "N passed, N failed". Nothing of the host's PostgreSQL installation
 # is used but its programs and other extensions, and nothing of it changes.
 #
-#   test.sh [suite...]     suites: build regress isolation tap client (default: all)
+#   test.sh [suite...]     suites: build regress isolation tap client chaos
+#                          (default: all; chaos runs CHAOS_SECONDS, default 75)
 #
 # PGMQ_TAP_ONLY=<name without .pl> runs one TAP test; PGMQ_MODEL_STEPS sets
 # the length of t/006_low_water_model.pl.
@@ -29,7 +30,7 @@ PRIV_ROOT=${PGMQ_PREFIX:-$REPO_ROOT/build/test}
 private_use "$PRIV_ROOT" || exit 2
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(build regress isolation tap client)
+[ ${#suites[@]} -gt 0 ] || suites=(build regress isolation tap client chaos)
 
 WORK=$(mktemp -d /tmp/pgmq-test.XXXXXX)
 chmod 755 "$WORK"
@@ -172,6 +173,19 @@ suite_tap() {
 			record "tap/$(basename "$t")" fail
 		fi
 	done
+}
+
+# The crash-chaos run (extension/test/chaos): prints the counts of faults,
+# acknowledgements, deliveries and anomalies.
+suite_chaos() {
+	echo "== chaos (${CHAOS_SECONDS:-75} s)"
+	if (cd "$WORK/test" && as_pg env TESTDIR="$WORK/test" PG_REGRESS="$PGXS_DIR/src/test/regress/pg_regress" \
+		CHAOS_SECONDS="${CHAOS_SECONDS:-75}" ${CHAOS_SEED:+CHAOS_SEED="$CHAOS_SEED"} \
+		prove -I "$PGXS_DIR/src/test/perl" -I "$WORK/test/chaos" -v chaos/chaos.pl); then
+		record chaos/chaos.pl ok
+	else
+		record chaos/chaos.pl fail
+	fi
 }
 
 suite_client() {

@@ -121,6 +121,7 @@ extern TimestampTz pgmq_timestamp_arg(FunctionCallInfo fcinfo, int argno,
 /* send.c */
 extern void pgmq_send_params(FunctionCallInfo fcinfo, bool batch, bool with_headers,
 							 TimestampTz vt, Datum *values, char *nulls);
+extern void pgmq_send_note_ids(Oid qrelid);
 
 /* wait.c: waking long-polling readers at commit */
 extern void pgmq_wait_init(void);

@@ -396,6 +396,7 @@ pgmq_send_topic(PG_FUNCTION_ARGS)
 
 		pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_SEND), values, nulls);
 		SPI_freetuptable(SPI_tuptable);
+		pgmq_send_note_ids(queue->qrelid);
 		pgmq_wait_note_send(queue->qrelid);
 		pgmq_queue_close(queue);
 	}
@@ -441,6 +442,7 @@ send_batch_topic(FunctionCallInfo fcinfo, bool with_headers, TimestampTz vt)
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnulls);
 		}
 		SPI_freetuptable(SPI_tuptable);
+		pgmq_send_note_ids(queue->qrelid);
 		pgmq_wait_note_send(queue->qrelid);
 		pgmq_queue_close(queue);
 	}
