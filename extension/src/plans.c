@@ -11,8 +11,9 @@
  * caller's search_path cannot change what they do.
  *
  * A relcache invalidation of a queue's tables marks its entry unchecked;
- * the next open looks the table up again and drops the plans if the name
- * now belongs to another relation (the queue was dropped and re-created).
+ * the next open looks the table up again, checks the columns of both
+ * tables (shape.c) and drops the plans if the name now belongs to another
+ * relation (the queue was dropped and re-created).
  *
  * The cache holds at most pgmq.max_cached_queues entries, least recently
  * used first out. Eviction frees plans, so it only happens when no pgmq
@@ -323,6 +324,22 @@ evict_for_one_more(void)
 }
 
 /*
+ * Raises 42P01 unless the queue is registered in pgmq.meta: a table in
+ * schema pgmq is not a queue by its name alone.
+ */
+static void
+check_registered(PgmqQueue *queue, const char *name)
+{
+	if (pgmq_registry_find(queue->table_base) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("queue \"%s\" does not exist", name),
+				 errdetail("Relation \"%s.%s\" exists but is not registered in %s.meta.",
+						   PGMQ_SCHEMA, pgmq_queue_table(queue, 'q'), PGMQ_SCHEMA),
+				 errhint("Create the queue first with pgmq.create('%s').", name)));
+}
+
+/*
  * pgmq_queue_open
  *		Finds the queue called name and locks its queue table in lockmode.
  *
@@ -391,6 +408,9 @@ pgmq_queue_open(const char *name, LOCKMODE lockmode)
 		queue->qrelid = relid;
 	}
 	queue->arelid = get_relname_relid(pgmq_queue_table(queue, 'a'), nspid);
+	/* Before valid is set: a failed check is repeated on the next open. */
+	check_registered(queue, name);
+	pgmq_shape_check(queue, name);
 	queue->valid = true;
 
 opened:
