@@ -22,6 +22,9 @@ CREATE TABLE pgmq.meta (
     created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL
 );
 SELECT pg_catalog.pg_extension_config_dump('pgmq.meta', '');
+-- Names that differ only in case share tables: one registration per
+-- lower-cased name. The C functions find a queue's row through it.
+CREATE UNIQUE INDEX meta_queue_name_lower_idx ON pgmq.meta (pg_catalog.lower(queue_name));
 
 -- pg_monitor may read every queue, archive and sequence, including the ones
 -- created later by this role.
@@ -90,12 +93,68 @@ AS $$
         pg_catalog.hashtext('pgmq.queue_' OPERATOR(pg_catalog.||) pg_catalog.lower(queue_name)));
 $$;
 
+-- The name under which the queue that queue_name's tables belong to is
+-- registered (it may differ in case), or NULL. Read with the latest
+-- snapshot, also in a REPEATABLE READ transaction.
+CREATE FUNCTION pgmq._registered_name(queue_name TEXT)
+RETURNS TEXT
+AS 'MODULE_PATHNAME', 'pgmq_registered_name'
+LANGUAGE C STRICT;
+
+-- True if a queue may name one of its relations q_<queue>_<rest>: its
+-- indexes, identity sequence and partitions.
+CREATE FUNCTION pgmq._is_reserved_suffix(rest TEXT)
+RETURNS BOOLEAN
+AS 'MODULE_PATHNAME', 'pgmq_is_reserved_suffix'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+
+-- Raises 42P07 if the objects of a queue called queue_name could be named
+-- like another queue's objects, or if a relation in pgmq has the name of
+-- one of them without being it.
+CREATE FUNCTION pgmq._check_name_free(queue_name TEXT)
+RETURNS void
+AS 'MODULE_PATHNAME', 'pgmq_check_name_free'
+LANGUAGE C STRICT;
+
+-- Takes the queue lock of every shorter name whose objects queue_name's
+-- tables could be named like (see _check_name_free), shortest first, then
+-- queue_name's own. Creates and drops that could collide thus serialize,
+-- always taking their locks in the same order.
+CREATE FUNCTION pgmq._lock_queue_names(queue_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    lname TEXT := pg_catalog.lower(queue_name);
+BEGIN
+    FOR i IN 2 .. pg_catalog.length(lname) OPERATOR(pg_catalog.-) 1 LOOP
+        IF pg_catalog.substr(lname, i, 1) = '_'
+           AND pgmq._is_reserved_suffix(pg_catalog.substr(lname, i OPERATOR(pg_catalog.+) 1)) THEN
+            PERFORM pgmq.acquire_queue_lock(pg_catalog.substr(lname, 1, i OPERATOR(pg_catalog.-) 1));
+        END IF;
+    END LOOP;
+    PERFORM pgmq.acquire_queue_lock(queue_name);
+END;
+$$;
+
+-- The relkind of the queue table ('r' or 'p') if queue_name is registered
+-- under this very name and all its objects exist, else NULL. Looks at the
+-- catalogs as they are now and locks nothing.
+CREATE FUNCTION pgmq._queue_in_place(queue_name TEXT)
+RETURNS "char"
+AS 'MODULE_PATHNAME', 'pgmq_queue_in_place'
+LANGUAGE C STRICT;
+
 ---------------------------------------------------------------------------
 -- Queue lifecycle
 ---------------------------------------------------------------------------
 
 -- Names that differ only in case map to the same tables; a second
--- registration would leave two meta rows for one pair of tables.
+-- registration would leave two meta rows for one pair of tables. The
+-- registry is read as it is now: under REPEATABLE READ the transaction's
+-- snapshot may predate a queue registered while this one waited for the
+-- queue lock.
 CREATE FUNCTION pgmq._check_case_conflict(queue_name TEXT)
 RETURNS void
 LANGUAGE plpgsql
@@ -104,11 +163,8 @@ AS $$
 DECLARE
     other_name TEXT;
 BEGIN
-    SELECT m.queue_name INTO other_name FROM pgmq.meta m
-     WHERE pg_catalog.lower(m.queue_name) = pg_catalog.lower(_check_case_conflict.queue_name)
-       AND m.queue_name <> _check_case_conflict.queue_name
-     LIMIT 1;
-    IF other_name IS NOT NULL THEN
+    other_name := pgmq._registered_name(queue_name);
+    IF other_name IS NOT NULL AND other_name <> queue_name THEN
         RAISE EXCEPTION 'queue "%" conflicts with existing queue "%"', queue_name, other_name
             USING ERRCODE = 'duplicate_table',
                   DETAIL = 'Queue names that differ only in case share the same tables.';
@@ -149,18 +205,39 @@ DECLARE
     existing_kind "char";
 BEGIN
     PERFORM pgmq.validate_queue_name(queue_name);
-    PERFORM pgmq.acquire_queue_lock(queue_name);
     qtable := pgmq.format_table_name(queue_name, 'q');
     atable := pgmq.format_table_name(queue_name, 'a');
 
+    -- The queue is there (the start-up call of every client): say so as
+    -- the statements below would, without taking their SHARE locks, which
+    -- would block the queue's traffic until this transaction ends. Checked
+    -- again after waiting for the lock, with a fresh look at the catalogs.
+    existing_kind := pgmq._queue_in_place(queue_name);
+    IF existing_kind IS NULL THEN
+        PERFORM pgmq._lock_queue_names(queue_name);
+        existing_kind := pgmq._queue_in_place(queue_name);
+    END IF;
+    IF existing_kind = 'r' THEN
+        RAISE NOTICE 'relation "%" already exists, skipping', qtable USING ERRCODE = 'duplicate_table';
+        RAISE NOTICE 'relation "%" already exists, skipping', atable USING ERRCODE = 'duplicate_table';
+        RAISE NOTICE 'relation "%" already exists, skipping', qtable OPERATOR(pg_catalog.||) '_vt_idx'
+            USING ERRCODE = 'duplicate_table';
+        RAISE NOTICE 'relation "%" already exists, skipping', 'archived_at_idx_' OPERATOR(pg_catalog.||) queue_name
+            USING ERRCODE = 'duplicate_table';
+        RETURN;
+    END IF;
+
     PERFORM pgmq._check_case_conflict(queue_name);
 
-    SELECT c.relkind INTO existing_kind FROM pg_catalog.pg_class c
-     WHERE c.relname = qtable AND c.relnamespace = 'pgmq'::regnamespace;
+    IF existing_kind IS NULL THEN
+        SELECT c.relkind INTO existing_kind FROM pg_catalog.pg_class c
+         WHERE c.relname = qtable AND c.relnamespace = 'pgmq'::regnamespace;
+    END IF;
     IF existing_kind = 'p' THEN
         RAISE NOTICE 'pgmq queue "%" already exists as a partitioned queue, skipping', queue_name;
         RETURN;
     END IF;
+    PERFORM pgmq._check_name_free(queue_name);
 
     EXECUTE pg_catalog.format('CREATE %s TABLE IF NOT EXISTS pgmq.%I (%s)',
                               CASE WHEN unlogged THEN 'UNLOGGED' ELSE '' END, qtable,
@@ -219,7 +296,7 @@ DECLARE
     partitioned BOOLEAN;
 BEGIN
     PERFORM pgmq.validate_queue_name(queue_name);
-    PERFORM pgmq.acquire_queue_lock(queue_name);
+    PERFORM pgmq._lock_queue_names(queue_name);
     qtable := pgmq.format_table_name(queue_name, 'q');
     atable := pgmq.format_table_name(queue_name, 'a');
 
@@ -239,6 +316,18 @@ BEGIN
         DELETE FROM pgmq.meta m WHERE m.queue_name = drop_queue.queue_name;
         RAISE NOTICE 'pgmq queue `%` does not exist', queue_name;
         RETURN false;
+    END IF;
+
+    -- Unregistered tables are dropped as a queue's leftovers only if they
+    -- could be one: never another queue's partition, index or sequence.
+    IF partitioned IS NULL THEN
+        BEGIN
+            PERFORM pgmq._check_name_free(queue_name);
+        EXCEPTION WHEN duplicate_table THEN
+            RAISE NOTICE 'pgmq queue `%` does not exist', queue_name
+                USING DETAIL = pg_catalog.format('Relation "pgmq.%s" is not a queue table: %s.', qtable, SQLERRM);
+            RETURN false;
+        END;
     END IF;
 
     EXECUTE pg_catalog.format('DROP TABLE IF EXISTS pgmq.%I', qtable);
@@ -906,8 +995,9 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
 
-    PERFORM pgmq.acquire_queue_lock(queue_name);
+    PERFORM pgmq._lock_queue_names(queue_name);
     PERFORM pgmq._check_case_conflict(queue_name);
+    PERFORM pgmq._check_name_free(queue_name);
     SELECT c.relkind INTO existing_kind FROM pg_catalog.pg_class c
      WHERE c.relname = qtable AND c.relnamespace = 'pgmq'::regnamespace;
     IF existing_kind IS NOT NULL AND existing_kind <> 'p' THEN
