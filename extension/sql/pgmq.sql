@@ -110,8 +110,9 @@ LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
 
 -- Raises 42P07 if the objects of a queue called queue_name could be named
 -- like another queue's objects, or if a relation in pgmq has the name of
--- one of them without being it.
-CREATE FUNCTION pgmq._check_name_free(queue_name TEXT)
+-- one of them without being it. partitioned: the queue or its archive is
+-- to be partitioned, so the names of partitions count too.
+CREATE FUNCTION pgmq._check_name_free(queue_name TEXT, partitioned BOOLEAN)
 RETURNS void
 AS 'MODULE_PATHNAME', 'pgmq_check_name_free'
 LANGUAGE C STRICT;
@@ -145,6 +146,17 @@ CREATE FUNCTION pgmq._queue_in_place(queue_name TEXT)
 RETURNS "char"
 AS 'MODULE_PATHNAME', 'pgmq_queue_in_place'
 LANGUAGE C STRICT;
+
+-- The queue lock in shared mode, if no one holds it exclusively (a create
+-- or drop of the queue in progress); held until the transaction ends.
+CREATE FUNCTION pgmq._try_queue_lock_shared(queue_name TEXT)
+RETURNS BOOLEAN
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.pg_try_advisory_xact_lock_shared(
+        pg_catalog.hashtext('pgmq.queue_' OPERATOR(pg_catalog.||) pg_catalog.lower(queue_name)));
+$$;
 
 ---------------------------------------------------------------------------
 -- Queue lifecycle
@@ -210,9 +222,18 @@ BEGIN
 
     -- The queue is there (the start-up call of every client): say so as
     -- the statements below would, without taking their SHARE locks, which
-    -- would block the queue's traffic until this transaction ends. Checked
-    -- again after waiting for the lock, with a fresh look at the catalogs.
+    -- would block the queue's traffic until this transaction ends. The
+    -- queue lock in shared mode keeps a drop from starting until then; a
+    -- create or drop in progress holds it and sends this call down the
+    -- slow path, which waits for it and looks again.
     existing_kind := pgmq._queue_in_place(queue_name);
+    IF existing_kind IS NOT NULL THEN
+        IF pgmq._try_queue_lock_shared(queue_name) THEN
+            existing_kind := pgmq._queue_in_place(queue_name);
+        ELSE
+            existing_kind := NULL;
+        END IF;
+    END IF;
     IF existing_kind IS NULL THEN
         PERFORM pgmq._lock_queue_names(queue_name);
         existing_kind := pgmq._queue_in_place(queue_name);
@@ -237,7 +258,7 @@ BEGIN
         RAISE NOTICE 'pgmq queue "%" already exists as a partitioned queue, skipping', queue_name;
         RETURN;
     END IF;
-    PERFORM pgmq._check_name_free(queue_name);
+    PERFORM pgmq._check_name_free(queue_name, false);
 
     EXECUTE pg_catalog.format('CREATE %s TABLE IF NOT EXISTS pgmq.%I (%s)',
                               CASE WHEN unlogged THEN 'UNLOGGED' ELSE '' END, qtable,
@@ -322,7 +343,7 @@ BEGIN
     -- could be one: never another queue's partition, index or sequence.
     IF partitioned IS NULL THEN
         BEGIN
-            PERFORM pgmq._check_name_free(queue_name);
+            PERFORM pgmq._check_name_free(queue_name, false);
         EXCEPTION WHEN duplicate_table THEN
             RAISE NOTICE 'pgmq queue `%` does not exist', queue_name
                 USING DETAIL = pg_catalog.format('Relation "pgmq.%s" is not a queue table: %s.', qtable, SQLERRM);
@@ -997,7 +1018,7 @@ BEGIN
 
     PERFORM pgmq._lock_queue_names(queue_name);
     PERFORM pgmq._check_case_conflict(queue_name);
-    PERFORM pgmq._check_name_free(queue_name);
+    PERFORM pgmq._check_name_free(queue_name, true);
     SELECT c.relkind INTO existing_kind FROM pg_catalog.pg_class c
      WHERE c.relname = qtable AND c.relnamespace = 'pgmq'::regnamespace;
     IF existing_kind IS NOT NULL AND existing_kind <> 'p' THEN
@@ -1074,7 +1095,9 @@ BEGIN
         RAISE NOTICE 'Table % is already partitioned', atable;
         RETURN;
     END IF;
-    PERFORM pgmq.acquire_queue_lock(table_name);
+    PERFORM pgmq._lock_queue_names(table_name);
+    -- No queue may be named like the archive's partitions-to-be.
+    PERFORM pgmq._check_name_free(table_name, true);
     acol := CASE WHEN pgmq._get_partition_col(partition_interval) = 'msg_id' THEN 'msg_id' ELSE 'archived_at' END;
 
     EXECUTE pg_catalog.format('ALTER TABLE pgmq.%I RENAME TO %I', atable, atable OPERATOR(pg_catalog.||) '_old');

@@ -14,6 +14,10 @@
  * plus such a suffix would make one queue's table another's partition or
  * index, so pgmq._check_name_free refuses it, in either order of creation:
  * "px_p0" while queue "px" exists, and "z" while queue "z_vt_idx" exists.
+ * Partition suffixes (_p<digit>..., _default) count only where partitions
+ * can be made: a partitioned queue or archive, so that "tasks_p1" stays a
+ * valid name next to a plain queue "tasks"; create_partitioned and
+ * convert_archive_partitioned check them in the other direction.
  * The create functions take the locks of every such shorter name first
  * (pgmq._lock_queue_names), so two creates that could collide serialize.
  *
@@ -196,9 +200,25 @@ reserved_suffix(const char *rest)
 		return "partitions";
 	if (word_then_more(rest, "default"))
 		return "default partitions";
-	if (word_then_more(rest, "old"))
-		return "old archives";
 	return NULL;
+}
+
+/* True if what reserved_suffix says is a partition's name or objects. */
+static bool
+is_partition_suffix(const char *what)
+{
+	return strcmp(what, "partitions") == 0 || strcmp(what, "default partitions") == 0;
+}
+
+/* True if queue other (lower-cased obase) has a partitioned table. */
+static bool
+has_partitions(Oid nspid, const char *obase)
+{
+	Oid			q = get_relname_relid(psprintf("q_%s", obase), nspid);
+	Oid			a = get_relname_relid(psprintf("a_%s", obase), nspid);
+
+	return (OidIsValid(q) && get_rel_relkind(q) == RELKIND_PARTITIONED_TABLE) ||
+		(OidIsValid(a) && get_rel_relkind(a) == RELKIND_PARTITIONED_TABLE);
 }
 
 /*
@@ -256,10 +276,11 @@ check_relation(const char *name, Oid nspid, const char *relname, char want,
 }
 
 /*
- * pgmq._check_name_free(queue_name text) returns void
+ * pgmq._check_name_free(queue_name text, partitioned boolean) returns void
  *
  * Raises 42P07 if the objects of a queue called queue_name could share a
- * name with another queue's objects (see the file header), or if a
+ * name with another queue's objects (see the file header; partitioned:
+ * the queue or its archive is to be partitioned), or if a
  * relation in schema pgmq already has the name of one of them without
  * being it. The queue's own objects (a re-create, or tables left behind
  * by DROP EXTENSION) pass. The caller holds the locks of
@@ -269,13 +290,16 @@ Datum
 pgmq_check_name_free(PG_FUNCTION_ARGS)
 {
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	bool		partitioned = PG_GETARG_BOOL(1);
 	char	   *base = pgmq_names_table(name, "q") + 2;
 	size_t		blen = strlen(base);
 	ListCell   *lc;
-	Oid			nspid;
+	Oid			nspid = get_namespace_oid(PGMQ_SCHEMA, true);
 	Oid			qrelid;
 	Oid			arelid;
 
+	if (!OidIsValid(nspid))
+		PG_RETURN_VOID();
 	foreach(lc, pgmq_registry_names())
 	{
 		char	   *other = lfirst(lc);
@@ -284,7 +308,8 @@ pgmq_check_name_free(PG_FUNCTION_ARGS)
 		const char *what;
 
 		if (olen < blen && strncmp(base, obase, olen) == 0 && base[olen] == '_' &&
-			(what = reserved_suffix(base + olen + 1)) != NULL)
+			(what = reserved_suffix(base + olen + 1)) != NULL &&
+			(!is_partition_suffix(what) || has_partitions(nspid, obase)))
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_TABLE),
 					 errmsg("queue name \"%s\" is reserved for the objects of queue \"%s\"",
@@ -292,22 +317,31 @@ pgmq_check_name_free(PG_FUNCTION_ARGS)
 					 errdetail("A relation named \"%s.q_%s\" or \"%s.a_%s\" would be one of the %s of queue \"%s\".",
 							   PGMQ_SCHEMA, base, PGMQ_SCHEMA, base, what, other)));
 		if (blen < olen && strncmp(obase, base, blen) == 0 && obase[blen] == '_' &&
-			(what = reserved_suffix(obase + blen + 1)) != NULL)
+			(what = reserved_suffix(obase + blen + 1)) != NULL &&
+			(!is_partition_suffix(what) || partitioned))
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_TABLE),
 					 errmsg("queue name \"%s\" would reserve the name of queue \"%s\"",
 							name, other),
-					 errdetail("A relation named \"%s.q_%s\" would be one of the %s of the new queue, but it is the table of queue \"%s\".",
-							   PGMQ_SCHEMA, obase, what, other)));
+					 errdetail("Relations named \"%s.q_%s\" and \"%s.a_%s\" would be among the %s of queue \"%s\", but they are the tables of queue \"%s\".",
+							   PGMQ_SCHEMA, obase, PGMQ_SCHEMA, obase, what, name, other)));
 	}
 
-	nspid = get_namespace_oid(PGMQ_SCHEMA, true);
-	if (!OidIsValid(nspid))
-		PG_RETURN_VOID();
 	check_relation(name, nspid, psprintf("q_%s", base), RELKIND_RELATION, InvalidOid, "queue table");
 	check_relation(name, nspid, psprintf("a_%s", base), RELKIND_RELATION, InvalidOid, "archive table");
 	qrelid = get_relname_relid(psprintf("q_%s", base), nspid);
 	arelid = get_relname_relid(psprintf("a_%s", base), nspid);
+	/*
+	 * An archive without its queue table is no leftover of this queue but,
+	 * for instance, the a_<queue>_old that convert_archive_partitioned kept.
+	 */
+	if (OidIsValid(arelid) && !OidIsValid(qrelid))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_TABLE),
+				 errmsg("queue name \"%s\" collides with relation \"%s.a_%s\"",
+						name, PGMQ_SCHEMA, base),
+				 errdetail("The relation has the name of the queue's archive table, but there is no queue table \"%s.q_%s\".",
+						   PGMQ_SCHEMA, base)));
 	check_relation(name, nspid, psprintf("q_%s_pkey", base), RELKIND_INDEX, qrelid, "primary key");
 	check_relation(name, nspid, psprintf("q_%s_vt_idx", base), RELKIND_INDEX, qrelid, "vt index");
 	check_relation(name, nspid, psprintf("q_%s_part_idx", base), RELKIND_INDEX, qrelid, "partition key index");

@@ -42,8 +42,20 @@ SELECT pgmq.create('z');
 SELECT pgmq.create('z_vt_idx');
 \echo :LAST_ERROR_SQLSTATE
 SELECT pgmq.create('z_pkey');
-SELECT pgmq.create('z_old');
 SELECT pgmq.create('Z_FIFO_IDX');
+-- Partition names count only where partitions can be made: "z_p1" is a
+-- fine name next to the plain queue "z", but then z's archive cannot be
+-- partitioned (its partitions would be called a_z_p1, ...).
+SELECT pgmq.create('z_p1');
+SELECT pgmq.convert_archive_partitioned('z', '10', '100');
+\echo :LAST_ERROR_SQLSTATE
+SELECT pgmq.drop_queue('z_p1');
+SELECT pgmq.convert_archive_partitioned('z', '10', '100');
+SELECT pgmq.create('z_p1');
+-- The old archive that convert_archive_partitioned keeps, a_z_old, is not
+-- the archive of a queue "z_old".
+SELECT pgmq.create('z_old');
+\echo :LAST_ERROR_SQLSTATE
 SELECT indexrelid::regclass AS z_index FROM pg_index
  WHERE indrelid = 'pgmq.q_z'::regclass ORDER BY 1;
 -- Longer names that only start like an object name are fine.
@@ -98,6 +110,7 @@ INSERT INTO pgmq.meta (queue_name, is_partitioned, is_unlogged) VALUES ('PX', fa
 
 SELECT pgmq.drop_queue(q) FROM unnest(ARRAY['px', 'z', 'z_vt', 'z_p', 'z_pending', 'z_defaults', 'hand_made']) q;
 DROP TABLE pgmq.q_w_vt_idx;
+DROP TABLE pgmq.a_z_old;
 DROP SEQUENCE pgmq.a_v;
 SELECT count(*) AS queues_left FROM pgmq.meta;
 DROP EXTENSION pg_partman;
