@@ -22,6 +22,9 @@ CREATE TABLE pgmq.meta (
     created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL
 );
 SELECT pg_catalog.pg_extension_config_dump('pgmq.meta', '');
+-- Names that differ only in case share tables: one registration per
+-- lower-cased name. The C functions find a queue's row through it.
+CREATE UNIQUE INDEX meta_queue_name_lower_idx ON pgmq.meta (pg_catalog.lower(queue_name));
 
 -- pg_monitor may read every queue, archive and sequence, including the ones
 -- created later by this role.
@@ -90,12 +93,80 @@ AS $$
         pg_catalog.hashtext('pgmq.queue_' OPERATOR(pg_catalog.||) pg_catalog.lower(queue_name)));
 $$;
 
+-- The name under which the queue that queue_name's tables belong to is
+-- registered (it may differ in case), or NULL. Read with the latest
+-- snapshot, also in a REPEATABLE READ transaction.
+CREATE FUNCTION pgmq._registered_name(queue_name TEXT)
+RETURNS TEXT
+AS 'MODULE_PATHNAME', 'pgmq_registered_name'
+LANGUAGE C STRICT;
+
+-- True if a queue may name one of its relations q_<queue>_<rest>: its
+-- indexes, identity sequence and partitions.
+CREATE FUNCTION pgmq._is_reserved_suffix(rest TEXT)
+RETURNS BOOLEAN
+AS 'MODULE_PATHNAME', 'pgmq_is_reserved_suffix'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+
+-- Raises 42P07 if the objects of a queue called queue_name could be named
+-- like another queue's objects, or if a relation in pgmq has the name of
+-- one of them without being it. partitioned: the queue or its archive is
+-- to be partitioned, so the names of partitions count too.
+CREATE FUNCTION pgmq._check_name_free(queue_name TEXT, partitioned BOOLEAN)
+RETURNS void
+AS 'MODULE_PATHNAME', 'pgmq_check_name_free'
+LANGUAGE C STRICT;
+
+-- Takes the queue lock of every shorter name whose objects queue_name's
+-- tables could be named like (see _check_name_free), shortest first, then
+-- queue_name's own. Creates and drops that could collide thus serialize,
+-- always taking their locks in the same order.
+CREATE FUNCTION pgmq._lock_queue_names(queue_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    lname TEXT := pg_catalog.lower(queue_name);
+BEGIN
+    FOR i IN 2 .. pg_catalog.length(lname) OPERATOR(pg_catalog.-) 1 LOOP
+        IF pg_catalog.substr(lname, i, 1) = '_'
+           AND pgmq._is_reserved_suffix(pg_catalog.substr(lname, i OPERATOR(pg_catalog.+) 1)) THEN
+            PERFORM pgmq.acquire_queue_lock(pg_catalog.substr(lname, 1, i OPERATOR(pg_catalog.-) 1));
+        END IF;
+    END LOOP;
+    PERFORM pgmq.acquire_queue_lock(queue_name);
+END;
+$$;
+
+-- The relkind of the queue table ('r' or 'p') if queue_name is registered
+-- under this very name and all its objects exist, else NULL. Looks at the
+-- catalogs as they are now and locks nothing.
+CREATE FUNCTION pgmq._queue_in_place(queue_name TEXT)
+RETURNS "char"
+AS 'MODULE_PATHNAME', 'pgmq_queue_in_place'
+LANGUAGE C STRICT;
+
+-- The queue lock in shared mode, if no one holds it exclusively (a create
+-- or drop of the queue in progress); held until the transaction ends.
+CREATE FUNCTION pgmq._try_queue_lock_shared(queue_name TEXT)
+RETURNS BOOLEAN
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.pg_try_advisory_xact_lock_shared(
+        pg_catalog.hashtext('pgmq.queue_' OPERATOR(pg_catalog.||) pg_catalog.lower(queue_name)));
+$$;
+
 ---------------------------------------------------------------------------
 -- Queue lifecycle
 ---------------------------------------------------------------------------
 
 -- Names that differ only in case map to the same tables; a second
--- registration would leave two meta rows for one pair of tables.
+-- registration would leave two meta rows for one pair of tables. The
+-- registry is read as it is now: under REPEATABLE READ the transaction's
+-- snapshot may predate a queue registered while this one waited for the
+-- queue lock.
 CREATE FUNCTION pgmq._check_case_conflict(queue_name TEXT)
 RETURNS void
 LANGUAGE plpgsql
@@ -104,11 +175,8 @@ AS $$
 DECLARE
     other_name TEXT;
 BEGIN
-    SELECT m.queue_name INTO other_name FROM pgmq.meta m
-     WHERE pg_catalog.lower(m.queue_name) = pg_catalog.lower(_check_case_conflict.queue_name)
-       AND m.queue_name <> _check_case_conflict.queue_name
-     LIMIT 1;
-    IF other_name IS NOT NULL THEN
+    other_name := pgmq._registered_name(queue_name);
+    IF other_name IS NOT NULL AND other_name <> queue_name THEN
         RAISE EXCEPTION 'queue "%" conflicts with existing queue "%"', queue_name, other_name
             USING ERRCODE = 'duplicate_table',
                   DETAIL = 'Queue names that differ only in case share the same tables.';
@@ -177,14 +245,43 @@ DECLARE
     existing_kind "char";
 BEGIN
     PERFORM pgmq.validate_queue_name(queue_name);
-    PERFORM pgmq.acquire_queue_lock(queue_name);
     qtable := pgmq.format_table_name(queue_name, 'q');
     atable := pgmq.format_table_name(queue_name, 'a');
 
+    -- The queue is there (the start-up call of every client): say so as
+    -- the statements below would, without taking their SHARE locks, which
+    -- would block the queue's traffic until this transaction ends. The
+    -- queue lock in shared mode keeps a drop from starting until then; a
+    -- create or drop in progress holds it and sends this call down the
+    -- slow path, which waits for it and looks again.
+    existing_kind := pgmq._queue_in_place(queue_name);
+    IF existing_kind IS NOT NULL THEN
+        IF pgmq._try_queue_lock_shared(queue_name) THEN
+            existing_kind := pgmq._queue_in_place(queue_name);
+        ELSE
+            existing_kind := NULL;
+        END IF;
+    END IF;
+    IF existing_kind IS NULL THEN
+        PERFORM pgmq._lock_queue_names(queue_name);
+        existing_kind := pgmq._queue_in_place(queue_name);
+    END IF;
+    IF existing_kind = 'r' THEN
+        RAISE NOTICE 'relation "%" already exists, skipping', qtable USING ERRCODE = 'duplicate_table';
+        RAISE NOTICE 'relation "%" already exists, skipping', atable USING ERRCODE = 'duplicate_table';
+        RAISE NOTICE 'relation "%" already exists, skipping', qtable OPERATOR(pg_catalog.||) '_vt_idx'
+            USING ERRCODE = 'duplicate_table';
+        RAISE NOTICE 'relation "%" already exists, skipping', 'archived_at_idx_' OPERATOR(pg_catalog.||) queue_name
+            USING ERRCODE = 'duplicate_table';
+        RETURN;
+    END IF;
+
     PERFORM pgmq._check_case_conflict(queue_name);
 
-    SELECT c.relkind INTO existing_kind FROM pg_catalog.pg_class c
-     WHERE c.relname = qtable AND c.relnamespace = 'pgmq'::regnamespace;
+    IF existing_kind IS NULL THEN
+        SELECT c.relkind INTO existing_kind FROM pg_catalog.pg_class c
+         WHERE c.relname = qtable AND c.relnamespace = 'pgmq'::regnamespace;
+    END IF;
     IF existing_kind IS NOT NULL THEN
         PERFORM pgmq._check_queue_owner(queue_name);
     END IF;
@@ -192,6 +289,7 @@ BEGIN
         RAISE NOTICE 'pgmq queue "%" already exists as a partitioned queue, skipping', queue_name;
         RETURN;
     END IF;
+    PERFORM pgmq._check_name_free(queue_name, false);
 
     EXECUTE pg_catalog.format('CREATE %s TABLE IF NOT EXISTS pgmq.%I (%s)',
                               CASE WHEN unlogged THEN 'UNLOGGED' ELSE '' END, qtable,
@@ -253,7 +351,7 @@ DECLARE
     uses_partman BOOLEAN;
 BEGIN
     PERFORM pgmq.validate_queue_name(queue_name);
-    PERFORM pgmq.acquire_queue_lock(queue_name);
+    PERFORM pgmq._lock_queue_names(queue_name);
     qtable := pgmq.format_table_name(queue_name, 'q');
     atable := pgmq.format_table_name(queue_name, 'a');
 
@@ -273,6 +371,18 @@ BEGIN
         DELETE FROM pgmq.meta m WHERE m.queue_name = drop_queue.queue_name;
         RAISE NOTICE 'pgmq queue `%` does not exist', queue_name;
         RETURN false;
+    END IF;
+
+    -- Unregistered tables are dropped as a queue's leftovers only if they
+    -- could be one: never another queue's partition, index or sequence.
+    IF partitioned IS NULL THEN
+        BEGIN
+            PERFORM pgmq._check_name_free(queue_name, false);
+        EXCEPTION WHEN duplicate_table THEN
+            RAISE NOTICE 'pgmq queue `%` does not exist', queue_name
+                USING DETAIL = pg_catalog.format('Relation "pgmq.%s" is not a queue table: %s.', qtable, SQLERRM);
+            RETURN false;
+        END;
     END IF;
 
     -- Before any lock on the tables: a role that does not own the queue
@@ -1037,8 +1147,9 @@ BEGIN
         retention_interval := retention_interval::BIGINT::TEXT;
     END IF;
 
-    PERFORM pgmq.acquire_queue_lock(queue_name);
+    PERFORM pgmq._lock_queue_names(queue_name);
     PERFORM pgmq._check_case_conflict(queue_name);
+    PERFORM pgmq._check_name_free(queue_name, true);
     SELECT c.relkind INTO existing_kind FROM pg_catalog.pg_class c
      WHERE c.relname = qtable AND c.relnamespace = 'pgmq'::regnamespace;
     IF existing_kind IS NOT NULL AND existing_kind <> 'p' THEN
@@ -1124,7 +1235,9 @@ BEGIN
         RAISE NOTICE 'Table % is already partitioned', atable;
         RETURN;
     END IF;
-    PERFORM pgmq.acquire_queue_lock(table_name);
+    PERFORM pgmq._lock_queue_names(table_name);
+    -- No queue may be named like the archive's partitions-to-be.
+    PERFORM pgmq._check_name_free(table_name, true);
     IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', atable OPERATOR(pg_catalog.||) '_old')) IS NOT NULL THEN
         RAISE EXCEPTION 'cannot set the archive of queue "%" aside: pgmq.% already exists', table_name,
                         atable OPERATOR(pg_catalog.||) '_old'

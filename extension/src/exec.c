@@ -6,7 +6,9 @@
  *
  * Set-returning functions materialize: the statement runs to completion
  * under SPI and its rows are copied, in msg_id order where the API promises
- * it, into the tuplestore the executor reads.
+ * it, into the tuplestore the executor reads. Rows are stored as they are,
+ * so their row type is compared with the function's first (a statement can
+ * be re-planned against a table altered since the queue was opened).
  *
  *-------------------------------------------------------------------------
  */
@@ -16,6 +18,7 @@
 #include "common/int.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/tuplestore.h"
 
@@ -52,12 +55,61 @@ compare_id_rows(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Raises 42804 unless SPI_tuptable's column 1 is a bigint msg_id. */
+static void
+check_id_column(void)
+{
+	TupleDesc	have = SPI_tuptable->tupdesc;
+	Oid			type = have->natts >= 1 ? TupleDescAttr(have, 0)->atttypid : InvalidOid;
+
+	if (type != INT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("queue statement returned msg_id of type %s, expected bigint",
+						OidIsValid(type) ? format_type_be(type) : "none"),
+				 errdetail("A queue or archive table was altered.")));
+}
+
+/*
+ * pgmq_exec_check_rows
+ *		Raises 42804 unless SPI_tuptable's rows have the row type want, so
+ *		that they can be stored under it as they are.
+ */
+void
+pgmq_exec_check_rows(TupleDesc want)
+{
+	TupleDesc	have = SPI_tuptable->tupdesc;
+
+	if (have->natts != want->natts)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("queue statement returned %d columns, expected %d",
+						have->natts, want->natts),
+				 errdetail("A queue or archive table was altered.")));
+	for (int i = 0; i < want->natts; i++)
+	{
+		Form_pg_attribute h = TupleDescAttr(have, i);
+		Form_pg_attribute w = TupleDescAttr(want, i);
+
+		if (h->atttypid != w->atttypid)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("queue statement returned column \"%s\" of type %s, expected %s",
+							NameStr(w->attname), format_type_be(h->atttypid),
+							format_type_be(w->atttypid)),
+					 errdetail("A queue or archive table was altered.")));
+	}
+}
+
 /* SPI_tuptable's rows, sorted by msg_id if asked; palloc'd array. */
 static IdRow *
 collect_rows(bool sort)
 {
 	uint64		n = SPI_processed;
 	IdRow	   *rows = palloc(sizeof(IdRow) * (n > 0 ? n : 1));
+
+	if (n > 0)
+		check_id_column();
 
 	for (uint64 i = 0; i < n; i++)
 	{
@@ -111,6 +163,8 @@ pgmq_return_messages(FunctionCallInfo fcinfo)
 	IdRow	   *rows;
 
 	InitMaterializedSRF(fcinfo, 0);
+	if (SPI_processed > 0)
+		pgmq_exec_check_rows(rsinfo->setDesc);
 	rows = collect_rows(true);
 	for (uint64 i = 0; i < SPI_processed; i++)
 		tuplestore_puttuple(rsinfo->setResult, rows[i].tuple);

@@ -449,6 +449,8 @@ return_in_order(FunctionCallInfo fcinfo, const int64 *chosen, int nchosen)
 	ClaimedRow *rows = palloc(sizeof(ClaimedRow) * Max(nrows, 1));
 
 	InitMaterializedSRF(fcinfo, 0);
+	if (nrows > 0)
+		pgmq_exec_check_rows(rsinfo->setDesc);
 	for (uint64 i = 0; i < nrows; i++)
 	{
 		rows[i].msg_id = row_id(i);
@@ -602,7 +604,10 @@ read_grouped_with_poll(FunctionCallInfo fcinfo, FifoMode mode)
 				break;
 			if (SPI_tuptable != NULL && nchosen > 0)
 				SPI_freetuptable(SPI_tuptable);
+			/* Not handed on to return_claimed once freed. */
 			pfree(chosen);
+			chosen = NULL;
+			nchosen = 0;
 			if (!pgmq_wait_sleep(deadline, poll_interval_ms))
 				break;
 		}

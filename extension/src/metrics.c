@@ -17,6 +17,7 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/pg_type_d.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -31,6 +32,7 @@
 #include "parser/parse_relation.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -107,10 +109,17 @@ queue_metrics(PgmqQueue *queue, const char *name, Datum *values, bool *nulls,
 	nulls[0] = false;
 	/*
 	 * queue_length, newest, oldest, total_messages, scrape_time, visible:
-	 * all pass-by-value, so they outlive SPI_finish.
+	 * copied into result_cxt, so that they outlive SPI_finish also where
+	 * int8 and timestamptz are passed by reference.
 	 */
 	for (int i = 1; i <= 6; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i - 1);
+
 		values[i] = SPI_getbinval(row, desc, i, &nulls[i]);
+		if (!nulls[i])
+			values[i] = datumCopy(values[i], att->attbyval, att->attlen);
+	}
 	MemoryContextSwitchTo(oldcxt);
 
 	nulls[7] = !default_partition_rows(queue, &default_rows);
@@ -263,9 +272,14 @@ scan_metrics(Oid relid, Datum *values, bool *nulls)
 		aclcheck_error(aclresult, OBJECT_TABLE, RelationGetRelationName(rel));
 	enq_att = attnameAttNum(rel, "enqueued_at", false);
 	vt_att = attnameAttNum(rel, "vt", false);
-	if (enq_att <= 0 || vt_att <= 0)
-		elog(ERROR, "pgmq: queue table \"%s\" lacks enqueued_at or vt",
-			 RelationGetRelationName(rel));
+	/* An altered table goes through the checks of the SQL path. */
+	if (enq_att <= 0 || vt_att <= 0 ||
+		TupleDescAttr(RelationGetDescr(rel), enq_att - 1)->atttypid != TIMESTAMPTZOID ||
+		TupleDescAttr(RelationGetDescr(rel), vt_att - 1)->atttypid != TIMESTAMPTZOID)
+	{
+		table_close(rel, NoLock);
+		return false;
+	}
 
 	slot = table_slot_create(rel, NULL);
 	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
@@ -393,6 +407,8 @@ pgmq_metrics_all(PG_FUNCTION_ARGS)
 			char	   *sql;
 			int64		default_rows;
 
+			/* Names the queue and column, where the SQL would not. */
+			pgmq_shape_check_relation(relid, name, false);
 			memset(&queue, 0, sizeof(queue));
 			queue.qrelid = relid;
 			strlcpy(queue.table_base, pgmq_names_table(name, "q") + 2, NAMEDATALEN);

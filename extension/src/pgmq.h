@@ -13,6 +13,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/ilist.h"
+#include "nodes/pg_list.h"
 #include "utils/array.h"
 #include "storage/lockdefs.h"
 #include "utils/timestamp.h"
@@ -109,6 +110,7 @@ extern char *pgmq_queue_table(PgmqQueue *queue, char prefix);
 
 /* exec.c: running a cached statement and returning its rows */
 extern uint64 pgmq_exec_plan(SPIPlanPtr plan, Datum *values, const char *nulls);
+extern void pgmq_exec_check_rows(TupleDesc want);
 extern void pgmq_return_messages(FunctionCallInfo fcinfo);
 extern void pgmq_return_ids(FunctionCallInfo fcinfo, bool sort);
 extern void pgmq_return_empty(FunctionCallInfo fcinfo);
@@ -117,6 +119,14 @@ extern TimestampTz pgmq_timestamp_add_secs(TimestampTz ts, int64 secs,
 extern int32 pgmq_int_arg(FunctionCallInfo fcinfo, int argno, const char *what);
 extern TimestampTz pgmq_timestamp_arg(FunctionCallInfo fcinfo, int argno,
 									  const char *what);
+
+/* registry.c: pgmq.meta, read with the latest snapshot */
+extern char *pgmq_registry_find(const char *table_base);
+extern List *pgmq_registry_names(void);
+
+/* shape.c: the columns a queue's tables must have */
+extern void pgmq_shape_check_relation(Oid relid, const char *name, bool archive);
+extern void pgmq_shape_check(PgmqQueue *queue, const char *name);
 
 /* send.c */
 extern void pgmq_send_params(FunctionCallInfo fcinfo, bool batch, bool with_headers,

@@ -11,8 +11,9 @@
  * caller's search_path cannot change what they do.
  *
  * A relcache invalidation of a queue's tables marks its entry unchecked;
- * the next open looks the table up again and drops the plans if the name
- * now belongs to another relation (the queue was dropped and re-created).
+ * the next open looks the table up again, checks the columns of both
+ * tables (shape.c) and drops the plans if the name now belongs to another
+ * relation (the queue was dropped and re-created).
  *
  * The cache holds at most pgmq.max_cached_queues entries, least recently
  * used first out. Eviction frees plans, so it only happens when no pgmq
@@ -414,73 +415,19 @@ open_privileges_cb(const RangeVar *relation, Oid relid, Oid oldrelid, void *arg)
 }
 
 /*
- * Whether pgmq.meta registers the queue name, as given or (a name that
- * shares its tables) differing in case. Read here, not by the caller's
- * privileges: a table of schema pgmq is a queue only when it is registered,
- * whoever asks and whoever made the table. Runs when a queue's cache entry
- * is (re)checked, not on every call.
+ * Raises 42P01 unless the queue is registered in pgmq.meta: a table in
+ * schema pgmq is not a queue by its name alone.
  */
-static bool
-queue_registered(const char *name, Oid nspid)
+static void
+check_registered(PgmqQueue *queue, const char *name)
 {
-	Oid			metaid = get_relname_relid("meta", nspid);
-	char	   *table = pgmq_names_table(name, "q");
-	Relation	meta;
-	Snapshot	snapshot;
-	List	   *indexes;
-	ListCell   *lc;
-	SysScanDesc scan;
-	HeapTuple	tuple;
-	bool		found = false;
-
-	if (!OidIsValid(metaid))
-		return false;
-	meta = table_open(metaid, AccessShareLock);
-	snapshot = RegisterSnapshot(GetLatestSnapshot());
-
-	/* The exact name, by the unique index on queue_name. */
-	indexes = RelationGetIndexList(meta);
-	foreach(lc, indexes)
-	{
-		Oid			indexid = lfirst_oid(lc);
-		Relation	index = index_open(indexid, AccessShareLock);
-		bool		usable = index->rd_index->indisunique &&
-			index->rd_index->indnkeyatts == 1 &&
-			index->rd_index->indkey.values[0] == 1 &&
-			index->rd_rel->relam == BTREE_AM_OID;
-
-		index_close(index, AccessShareLock);
-		if (usable)
-		{
-			ScanKeyData key;
-
-			ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ,
-						CStringGetTextDatum(name));
-			scan = systable_beginscan(meta, indexid, true, snapshot, 1, &key);
-			found = HeapTupleIsValid(systable_getnext(scan));
-			systable_endscan(scan);
-			break;
-		}
-	}
-	list_free(indexes);
-
-	/* Otherwise any name with the same tables. */
-	if (!found)
-	{
-		scan = systable_beginscan(meta, InvalidOid, false, snapshot, 0, NULL);
-		while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
-		{
-			bool		isnull;
-			Datum		d = heap_getattr(tuple, 1, RelationGetDescr(meta), &isnull);
-
-			found = !isnull &&
-				strcmp(pgmq_names_table(TextDatumGetCString(d), "q"), table) == 0;
-		}
-		systable_endscan(scan);
-	}
-	UnregisterSnapshot(snapshot);
-	table_close(meta, AccessShareLock);
-	return found;
+	if (pgmq_registry_find(queue->table_base) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("queue \"%s\" does not exist", name),
+				 errdetail("Relation \"%s.%s\" exists but is not registered in %s.meta.",
+						   PGMQ_SCHEMA, pgmq_queue_table(queue, 'q'), PGMQ_SCHEMA),
+				 errhint("Create the queue first with pgmq.create('%s').", name)));
 }
 
 /*
@@ -549,13 +496,6 @@ pgmq_queue_open(const char *name, LOCKMODE lockmode)
 				 errmsg("queue \"%s\" does not exist", name),
 				 errdetail("Relation \"%s.%s\" does not exist.", PGMQ_SCHEMA, qtable),
 				 errhint("Create the queue first with pgmq.create('%s').", name)));
-	if (!queue_registered(name, nspid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("queue \"%s\" does not exist", name),
-				 errdetail("Relation \"%s.%s\" exists but is not registered in %s.meta.",
-						   PGMQ_SCHEMA, qtable, PGMQ_SCHEMA),
-				 errhint("Create the queue first with pgmq.create('%s').", name)));
 
 	if (relid != queue->qrelid)
 	{
@@ -564,6 +504,9 @@ pgmq_queue_open(const char *name, LOCKMODE lockmode)
 		queue->qrelid = relid;
 	}
 	queue->arelid = get_relname_relid(pgmq_queue_table(queue, 'a'), nspid);
+	/* Before valid is set: a failed check is repeated on the next open. */
+	check_registered(queue, name);
+	pgmq_shape_check(queue, name);
 	queue->valid = true;
 
 opened:
