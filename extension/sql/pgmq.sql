@@ -696,6 +696,14 @@ GRANT SELECT ON pgmq.notify_insert_throttle TO pg_monitor;
 --
 -- SECURITY DEFINER, so that a producer needs no privilege on the throttle
 -- table; it acts only for the queue whose table it fires on.
+--
+-- Senders never wait for each other here (pgmq's plain UPDATE of the
+-- throttle row made a second sender wait for the first one's commit): the
+-- row is taken with SKIP LOCKED. When another open transaction holds it,
+-- that sender is notifying now, but its notification is only delivered if
+-- it commits, so this sender notifies too when the throttle, as committed,
+-- is due; concurrent senders can thus notify more than once per interval,
+-- never less.
 CREATE FUNCTION pgmq.notify_queue_listeners()
 RETURNS TRIGGER
 LANGUAGE plpgsql
@@ -704,29 +712,48 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     qname TEXT := COALESCE(TG_ARGV[0], pg_catalog.substr(TG_TABLE_NAME, 3));
-    notified INTEGER;
+    due BOOLEAN;
+    notified INTEGER := 0;
 BEGIN
     IF COALESCE(pg_catalog.pg_partition_root(TG_RELID), TG_RELID) IS DISTINCT FROM
        pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', pgmq.format_table_name(qname, 'q'))) THEN
         RAISE EXCEPTION 'pgmq.notify_queue_listeners() fires only on the table of the queue it names'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    UPDATE pgmq.notify_insert_throttle t
-       SET last_notified_at = pg_catalog.clock_timestamp()
-     WHERE t.queue_name = qname
-       AND (t.throttle_interval_ms = 0
-            OR pg_catalog.clock_timestamp() - t.last_notified_at
-               >= pg_catalog.make_interval(secs => t.throttle_interval_ms / 1000.0));
-    GET DIAGNOSTICS notified = ROW_COUNT;
-
-    IF notified = 0 AND TG_NARGS >= 2 THEN
-        -- No row at all (a crash emptied the unlogged table): rebuild it.
-        INSERT INTO pgmq.notify_insert_throttle (queue_name, throttle_interval_ms, last_notified_at)
-        SELECT qname, TG_ARGV[1]::INTEGER, pg_catalog.clock_timestamp()
-         WHERE NOT EXISTS (SELECT 1 FROM pgmq.notify_insert_throttle t WHERE t.queue_name = qname)
-           AND EXISTS (SELECT 1 FROM pgmq.meta m WHERE m.queue_name = qname)
-        ON CONFLICT DO NOTHING;
-        GET DIAGNOSTICS notified = ROW_COUNT;
+    PERFORM FROM pgmq.notify_insert_throttle t
+      WHERE t.queue_name = qname
+        AND (t.throttle_interval_ms = 0
+             OR pg_catalog.clock_timestamp() - t.last_notified_at
+                >= pg_catalog.make_interval(secs => t.throttle_interval_ms / 1000.0))
+        FOR UPDATE SKIP LOCKED;
+    IF FOUND THEN
+        UPDATE pgmq.notify_insert_throttle t
+           SET last_notified_at = pg_catalog.clock_timestamp()
+         WHERE t.queue_name = qname;
+        notified := 1;
+    ELSE
+        -- Not due, held by another sender, or no row at all.
+        SELECT t.throttle_interval_ms = 0
+               OR pg_catalog.clock_timestamp() - t.last_notified_at
+                  >= pg_catalog.make_interval(secs => t.throttle_interval_ms / 1000.0)
+          INTO due
+          FROM pgmq.notify_insert_throttle t
+         WHERE t.queue_name = qname;
+        IF due THEN
+            notified := 1;
+        ELSIF due IS NULL AND TG_NARGS >= 2
+              AND EXISTS (SELECT 1 FROM pgmq.meta m WHERE m.queue_name = qname) THEN
+            -- No row (a crash emptied the unlogged table): rebuild it, unless
+            -- another sender is rebuilding it (its uncommitted row would
+            -- make this insert wait).
+            IF pg_catalog.pg_try_advisory_xact_lock(
+                   pg_catalog.hashtext('pgmq.notify_insert_throttle'), pg_catalog.hashtext(qname)) THEN
+                INSERT INTO pgmq.notify_insert_throttle (queue_name, throttle_interval_ms, last_notified_at)
+                VALUES (qname, TG_ARGV[1]::INTEGER, pg_catalog.clock_timestamp())
+                ON CONFLICT DO NOTHING;
+            END IF;
+            notified := 1;
+        END IF;
     END IF;
 
     IF notified > 0 THEN

@@ -573,54 +573,56 @@ read_grouped(FunctionCallInfo fcinfo, FifoMode mode)
  * time between re-checks, which is also when a group unblocked by an
  * acknowledgement or an expired lease is noticed.
  */
+/* A try of read_grouped*_with_poll. */
+typedef struct PollGrouped
+{
+	PgmqQueue  *queue;
+	FifoArgs   *args;
+	MemoryContext scratch;
+	int64	   *chosen;
+	int			nchosen;
+} PollGrouped;
+
+static uint64
+poll_try(void *arg)
+{
+	PollGrouped *p = arg;
+	uint64		claimed = claim_grouped(p->queue, p->args, p->scratch,
+										&p->chosen, &p->nchosen);
+
+	if (claimed == 0)
+	{
+		if (SPI_tuptable != NULL && p->nchosen > 0)
+			SPI_freetuptable(SPI_tuptable);
+		pfree(p->chosen);
+		p->chosen = NULL;
+		p->nchosen = 0;
+	}
+	return claimed;
+}
+
 static Datum
 read_grouped_with_poll(FunctionCallInfo fcinfo, FifoMode mode)
 {
 	char	   *name = pgmq_names_arg(fcinfo, 0);
 	int32		poll_interval_ms;
 	FifoArgs	args;
-	PgmqQueue  *queue;
-	MemoryContext scratch;
+	PollGrouped poll = {0};
 	TimestampTz deadline;
-	int64	   *chosen = NULL;
-	int			nchosen = 0;
-	uint64		claimed = 0;
+	uint64		claimed;
 
 	fifo_args(fcinfo, mode, &args);
 	deadline = pgmq_wait_poll_args(fcinfo, 3, &poll_interval_ms);
-	queue = pgmq_queue_open(name, RowExclusiveLock);
+	poll.queue = pgmq_queue_open(name, RowExclusiveLock);
+	poll.args = &args;
 	SPI_connect();
-	scratch = AllocSetContextCreate(CurrentMemoryContext, "pgmq grouped read",
-									ALLOCSET_DEFAULT_SIZES);
-
-	/* Register before the first query, so no commit after it goes unseen. */
-	pgmq_wait_register(queue->qrelid);
-	PG_TRY();
-	{
-		for (;;)
-		{
-			claimed = claim_grouped(queue, &args, scratch, &chosen, &nchosen);
-			if (claimed > 0)
-				break;
-			if (SPI_tuptable != NULL && nchosen > 0)
-				SPI_freetuptable(SPI_tuptable);
-			/* Not handed on to return_claimed once freed. */
-			pfree(chosen);
-			chosen = NULL;
-			nchosen = 0;
-			if (!pgmq_wait_sleep(deadline, poll_interval_ms))
-				break;
-		}
-	}
-	PG_FINALLY();
-	{
-		pgmq_wait_unregister();
-	}
-	PG_END_TRY();
-
-	return_claimed(fcinfo, &args, claimed, chosen, nchosen);
+	poll.scratch = AllocSetContextCreate(CurrentMemoryContext, "pgmq grouped read",
+										 ALLOCSET_DEFAULT_SIZES);
+	claimed = pgmq_wait_poll(fcinfo, poll.queue->qrelid, deadline,
+							 poll_interval_ms, poll_try, &poll);
+	return_claimed(fcinfo, &args, claimed, poll.chosen, poll.nchosen);
 	SPI_finish();
-	pgmq_queue_close(queue);
+	pgmq_queue_close(poll.queue);
 	return (Datum) 0;
 }
 

@@ -135,12 +135,12 @@ extern void pgmq_send_note_ids(Oid qrelid);
 
 /* wait.c: waking long-polling readers at commit */
 extern void pgmq_wait_init(void);
-extern bool pgmq_wait_available(void);
 extern void pgmq_wait_note_send(Oid relid);
 extern void pgmq_wait_note_claim(Oid relid);
-extern bool pgmq_wait_register(Oid relid);
-extern void pgmq_wait_unregister(void);
-extern bool pgmq_wait_sleep(TimestampTz deadline, int32 interval_ms);
+typedef uint64 (*PgmqPollTry) (void *arg);
+extern uint64 pgmq_wait_poll(FunctionCallInfo fcinfo, Oid relid,
+							 TimestampTz deadline, int32 interval_ms,
+							 PgmqPollTry try_claim, void *arg);
 extern TimestampTz pgmq_wait_poll_args(FunctionCallInfo fcinfo, int argno,
 									   int32 *interval_ms);
 

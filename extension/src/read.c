@@ -150,42 +150,43 @@ pgmq_read(PG_FUNCTION_ARGS)
  * committed meanwhile. Interrupts (cancel, statement_timeout, termination)
  * end the wait at once, and so does postmaster death.
  */
+/* A try of read_with_poll. */
+typedef struct PollRead
+{
+	PgmqQueue  *queue;
+	ReadArgs   *args;
+} PollRead;
+
+static uint64
+poll_try(void *arg)
+{
+	PollRead   *p = arg;
+	uint64		claimed = claim(p->queue, p->args);
+
+	if (claimed == 0)
+		SPI_freetuptable(SPI_tuptable);
+	return claimed;
+}
+
 Datum
 pgmq_read_with_poll(PG_FUNCTION_ARGS)
 {
 	char	   *name = pgmq_names_arg(fcinfo, 0);
 	int32		poll_interval_ms;
 	ReadArgs	args;
-	PgmqQueue  *queue;
+	PollRead	poll;
 	TimestampTz deadline;
 
 	read_args(fcinfo, 5, &args);
 	deadline = pgmq_wait_poll_args(fcinfo, 3, &poll_interval_ms);
-	queue = pgmq_queue_open(name, RowExclusiveLock);
+	poll.queue = pgmq_queue_open(name, RowExclusiveLock);
+	poll.args = &args;
 	SPI_connect();
-
-	/* Register before the first query, so no commit after it goes unseen. */
-	pgmq_wait_register(queue->qrelid);
-	PG_TRY();
-	{
-		for (;;)
-		{
-			if (claim(queue, &args) > 0)
-				break;
-			SPI_freetuptable(SPI_tuptable);
-			if (!pgmq_wait_sleep(deadline, poll_interval_ms))
-				break;
-		}
-	}
-	PG_FINALLY();
-	{
-		pgmq_wait_unregister();
-	}
-	PG_END_TRY();
-
+	pgmq_wait_poll(fcinfo, poll.queue->qrelid, deadline, poll_interval_ms,
+				   poll_try, &poll);
 	pgmq_return_messages(fcinfo);
 	SPI_finish();
-	pgmq_queue_close(queue);
+	pgmq_queue_close(poll.queue);
 	return (Datum) 0;
 }
 

@@ -18,6 +18,17 @@
  * that query saw the message, or the committer found the registration and
  * set the latch, so the sleep returns at once.
  *
+ * A transaction prepared for two-phase commit keeps no such list: its
+ * commit happens in COMMIT PREPARED, maybe in another backend. That
+ * statement (and ROLLBACK PREPARED) wakes every reader waiting in its
+ * database once the prepared transaction is visible (a ProcessUtility
+ * hook): a few needless re-checks, never a missed message.
+ *
+ * While it sleeps a reader gives up its xmin, so that a long poll does not
+ * hold back vacuum, but only when no snapshot of the transaction could
+ * still be used afterwards (may_release_xmin); otherwise it keeps it, as a
+ * pg_sleep loop would.
+ *
  * Without the preload there is no table; readers sleep on their latch for
  * poll_interval_ms between queries instead (no busy loop).
  *
@@ -32,7 +43,10 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "executor/execdesc.h"
 #include "miscadmin.h"
+#include "nodes/execnodes.h"
+#include "nodes/plannodes.h"
 #include "pgstat.h"
 #include "port/atomics.h"
 #include "storage/ipc.h"
@@ -40,6 +54,8 @@
 #include "storage/lwlock.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
+#include "tcop/pquery.h"
+#include "tcop/utility.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -81,6 +97,7 @@ static List *wake_on_abort = NIL;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+static ProcessUtility_hook_type prev_ProcessUtility_hook = NULL;
 
 static Size
 wait_state_size(void)
@@ -119,13 +136,16 @@ wait_shmem_startup(void)
 	LWLockRelease(AddinShmemInitLock);
 }
 
-/* Wakes every reader registered for relid in this database. */
+/*
+ * Wakes every reader registered in this database for one of relids, or
+ * for any queue when all is true.
+ */
 static void
-wake_readers(List *relids)
+wake_readers(List *relids, bool all)
 {
 	ListCell   *lc;
 
-	if (wait_state == NULL || relids == NIL)
+	if (wait_state == NULL || (relids == NIL && !all))
 		return;
 
 	/*
@@ -145,6 +165,11 @@ wake_readers(List *relids)
 
 		if (!OidIsValid(w->relid) || w->dbid != MyDatabaseId)
 			continue;
+		if (all)
+		{
+			SetLatch(&GetPGProcByNumber(w->pgprocno)->procLatch);
+			continue;
+		}
 		foreach(lc, relids)
 		{
 			if (lfirst_oid(lc) == w->relid)
@@ -176,11 +201,11 @@ wait_xact_cb(XactEvent event, void *arg)
 	switch (event)
 	{
 		case XACT_EVENT_COMMIT:
-			wake_readers(wake_on_commit);
+			wake_readers(wake_on_commit, false);
 			break;
 		case XACT_EVENT_ABORT:
 			release_slot();
-			wake_readers(wake_on_abort);
+			wake_readers(wake_on_abort, false);
 			break;
 		default:
 			break;
@@ -199,6 +224,42 @@ static void
 wait_exit_cb(int code, Datum arg)
 {
 	release_slot();
+}
+
+/*
+ * COMMIT PREPARED and ROLLBACK PREPARED finish a transaction whose wake
+ * lists were dropped at PREPARE (they live in the preparing backend's
+ * memory, which a prepared transaction outlives). Once the statement has
+ * returned, the prepared transaction is visible or gone: wake every reader
+ * of this database (the prepared transaction's, which COMMIT PREPARED
+ * requires), since which queues it touched is no longer known.
+ */
+static void
+wait_process_utility(PlannedStmt *pstmt, const char *queryString,
+					 bool readOnlyTree, ProcessUtilityContext context,
+					 ParamListInfo params, QueryEnvironment *queryEnv,
+					 DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *node = pstmt->utilityStmt;
+	bool		finishes_prepared = false;
+
+	if (IsA(node, TransactionStmt))
+	{
+		TransactionStmtKind kind = ((TransactionStmt *) node)->kind;
+
+		finishes_prepared = (kind == TRANS_STMT_COMMIT_PREPARED ||
+							 kind == TRANS_STMT_ROLLBACK_PREPARED);
+	}
+
+	if (prev_ProcessUtility_hook)
+		prev_ProcessUtility_hook(pstmt, queryString, readOnlyTree, context,
+								 params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+
+	if (finishes_prepared)
+		wake_readers(NIL, true);
 }
 
 /*
@@ -230,16 +291,8 @@ pgmq_wait_init(void)
 	shmem_request_hook = wait_shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = wait_shmem_startup;
-}
-
-/*
- * pgmq_wait_available
- *		True when readers can be woken at commit (pgmq was preloaded).
- */
-bool
-pgmq_wait_available(void)
-{
-	return wait_state != NULL;
+	prev_ProcessUtility_hook = ProcessUtility_hook;
+	ProcessUtility_hook = wait_process_utility;
 }
 
 /* Adds relid to *list in TopTransactionContext, once. */
@@ -279,14 +332,13 @@ pgmq_wait_note_claim(Oid relid)
 }
 
 /*
- * pgmq_wait_register
- *		Registers this backend as a reader of relid, to be woken at commits
- *		that send to it. Must come before the first query of the wait, and
- *		be undone by pgmq_wait_unregister. Returns false when there is no
- *		waiter table or no free slot; the caller then just polls.
+ * Registers this backend as a reader of relid, to be woken at commits that
+ * send to it. Must come before the first query of the wait, and be undone
+ * by release_slot. Returns false when there is no waiter table or no free
+ * slot; the caller then just polls.
  */
-bool
-pgmq_wait_register(Oid relid)
+static bool
+register_reader(Oid relid)
 {
 	if (wait_state == NULL)
 		return false;
@@ -318,45 +370,115 @@ pgmq_wait_register(Oid relid)
 }
 
 /*
- * pgmq_wait_unregister
- *		Ends the registration made by pgmq_wait_register.
+ * True when the sleep may give up this backend's xmin because no snapshot
+ * taken before it can be used again in this transaction. That holds when
+ *  - every query takes a new snapshot (READ COMMITTED);
+ *  - the caller is the executor of the statement the client runs (the
+ *    active portal's), not a PL function or another nested query, and that
+ *    statement is "SELECT <columns> FROM f(...)": once f returns, the
+ *    statement only reads f's result, never a table or another function
+ *    that could use its snapshot;
+ *  - the statement's snapshot is the only one registered: no open cursor,
+ *    no snapshot a function of the transaction still holds.
+ * Anything else keeps the xmin while waiting: a cursor declared before the
+ * poll, or a join with a table, must still see the rows its snapshot saw.
  */
-void
-pgmq_wait_unregister(void)
+static bool
+may_release_xmin(FunctionCallInfo fcinfo)
 {
-	release_slot();
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	EState	   *estate;
+	PlannedStmt *stmt;
+	Plan	   *plan;
+	ListCell   *lc;
+
+	if (IsolationUsesXactSnapshot())
+		return false;
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) || rsinfo->econtext == NULL)
+		return false;
+	estate = rsinfo->econtext->ecxt_estate;
+	if (estate == NULL || ActivePortal == NULL ||
+		ActivePortal->queryDesc == NULL ||
+		ActivePortal->queryDesc->estate != estate)
+		return false;
+	if (!ActiveSnapshotSet() || GetActiveSnapshot() != estate->es_snapshot)
+		return false;
+
+	stmt = estate->es_plannedstmt;
+	if (stmt == NULL || stmt->commandType != CMD_SELECT ||
+		stmt->hasModifyingCTE || stmt->subplans != NIL ||
+		stmt->rowMarks != NIL || list_length(stmt->rtable) != 1)
+		return false;
+	plan = stmt->planTree;
+	if (plan == NULL || !IsA(plan, FunctionScan) ||
+		list_length(((FunctionScan *) plan)->functions) != 1 ||
+		plan->qual != NIL || plan->initPlan != NIL ||
+		plan->lefttree != NULL || plan->righttree != NULL)
+		return false;
+	foreach(lc, plan->targetlist)
+	{
+		Node	   *expr = (Node *) lfirst_node(TargetEntry, lc)->expr;
+
+		if (!IsA(expr, Var) && !IsA(expr, Const))
+			return false;
+	}
+
+	/* Then the one registered snapshot left must be the statement's. */
+	InvalidateCatalogSnapshot();
+	return ThereAreNoPriorRegisteredSnapshots();
 }
 
 /*
- * pgmq_wait_sleep
- *		Sleeps until woken, interval_ms have passed or the deadline comes,
- *		whichever is first, then handles interrupts. Returns false, without
- *		sleeping, once the deadline has passed: the poll is over.
- *
- * In READ COMMITTED every query of the poll takes a new snapshot, so the
- * sleep gives up this backend's xmin: a long poll must not hold back
- * vacuum. The next query's snapshot sets a fresh xmin. Under REPEATABLE
- * READ or SERIALIZABLE the transaction snapshot is still needed, so it
- * stays.
+ * Sleeps until woken, interval_ms have passed or the deadline comes,
+ * whichever is first, then handles interrupts. Returns false, without
+ * sleeping, once the deadline has passed: the poll is over. The next
+ * query's snapshot sets a fresh xmin if the sleep gave it up.
  */
-bool
-pgmq_wait_sleep(TimestampTz deadline, int32 interval_ms)
+static bool
+sleep_until(FunctionCallInfo fcinfo, TimestampTz deadline, int32 interval_ms)
 {
 	long		remaining_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
 
 	if (remaining_ms <= 0)
 		return false;
-	if (!IsolationUsesXactSnapshot())
-	{
-		InvalidateCatalogSnapshot();
+	if (may_release_xmin(fcinfo))
 		MyProc->xmin = InvalidTransactionId;
-	}
 	(void) WaitLatch(MyLatch,
 					 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 					 Min(remaining_ms, interval_ms), PG_WAIT_EXTENSION);
 	ResetLatch(MyLatch);
 	CHECK_FOR_INTERRUPTS();
 	return true;
+}
+
+/*
+ * pgmq_wait_poll
+ *		The loop of every *_with_poll function: calls try_claim(arg) until
+ *		it claims something or the deadline passes, sleeping in between
+ *		until a commit to the queue relid wakes it or interval_ms pass.
+ *		try_claim runs its queries with new snapshots and, when it claims
+ *		nothing, frees what it made. Returns what the last try returned.
+ */
+uint64
+pgmq_wait_poll(FunctionCallInfo fcinfo, Oid relid, TimestampTz deadline,
+			   int32 interval_ms, PgmqPollTry try_claim, void *arg)
+{
+	volatile uint64 claimed = 0;
+
+	/* Register before the first query, so no commit after it goes unseen. */
+	register_reader(relid);
+	PG_TRY();
+	{
+		while ((claimed = try_claim(arg)) == 0 &&
+			   sleep_until(fcinfo, deadline, interval_ms))
+			;
+	}
+	PG_FINALLY();
+	{
+		release_slot();
+	}
+	PG_END_TRY();
+	return claimed;
 }
 
 /*

@@ -2,6 +2,10 @@
 # wake no one into a wrong result; cancel, statement_timeout and termination
 # end a wait promptly; many waiters share messages without duplicates; no
 # snapshot (xmin) is held while waiting; without the preload it still works.
+#
+# Timing: no check measures latency. "Woken by the commit, not by polling"
+# uses a 100 s poll interval and a 30 s or longer deadline, and allows 10 s:
+# only a wake-up (or an interrupt) can end the wait that early.
 use strict;
 use warnings;
 
@@ -43,28 +47,21 @@ sub waiter_pid
 		"SELECT pid FROM pg_stat_activity WHERE wait_event = 'Extension' AND query LIKE '%read_with_poll%' LIMIT 1");
 }
 
-# 1. Wake at commit: poll_interval_ms is 5 s, so only the commit can wake it.
+# 1. Wake at commit: the poll interval is 100 s and the deadline 30 s, so
+# only the commit can end the wait within 10 s.
 {
-	my $c = start_psql(
-		"SELECT msg_id, extract(epoch FROM clock_timestamp()) FROM pgmq.read_with_poll('lp', 30, 1, 10, 5000)");
+	my $c = start_psql("SELECT msg_id FROM pgmq.read_with_poll('lp', 30, 1, 30, 100000)");
 	wait_for_waiters(1);
 
 	is($node->safe_psql('postgres',
 			"SELECT backend_xmin IS NULL FROM pg_stat_activity WHERE pid = " . waiter_pid()),
 		't', 'no xmin is held while waiting');
 
-	my $sent = $node->safe_psql('postgres', q{
-		BEGIN;
-		SELECT 'sent' FROM pgmq.send('lp', '{"n": 1}');
-		SELECT extract(epoch FROM clock_timestamp());
-		COMMIT;});
-	my $t_commit = (split /\n/, $sent)[-1];
+	my $t0 = time;
+	$node->safe_psql('postgres', q{SELECT pgmq.send('lp', '{"n": 1}')});
 	$c->[0]->finish;
-	my ($msg_id, $t_return) = split /\|/, ${ $c->[1] };
-	is($msg_id, '1', 'waiting reader got the message');
-	my $latency_ms = ($t_return - $t_commit) * 1000;
-	note sprintf('commit-to-return latency: %.2f ms', $latency_ms);
-	cmp_ok($latency_ms, '<', 1000, 'woken at commit, well before the 5 s poll interval');
+	is(${ $c->[1] }, "1\n", 'waiting reader got the message');
+	cmp_ok(time - $t0, '<', 10, 'woken at commit, not by the 100 s poll interval or the 30 s deadline');
 }
 
 # 2. A rolled-back send wakes no one into a wrong result.
@@ -85,13 +82,13 @@ sub waiter_pid
 	$c->[0]->finish;
 	my $elapsed = time - $t0;
 	like(${ $c->[2] }, qr/canceling statement due to user request/, 'cancel ends the wait');
-	cmp_ok($elapsed, '<', 1.0, 'cancel is honoured within a second');
+	cmp_ok($elapsed, '<', 10, 'cancel is honoured long before the 60 s deadline');
 
 	$t0 = time;
 	my ($ret, $out, $err) = $node->psql('postgres',
 		"SET statement_timeout = '300ms'; SELECT count(*) FROM pgmq.read_with_poll('lp', 30, 1, 60, 100000)");
 	like($err, qr/canceling statement due to statement timeout/, 'statement_timeout ends the wait');
-	cmp_ok(time - $t0, '<', 2.0, 'statement_timeout is honoured promptly');
+	cmp_ok(time - $t0, '<', 10, 'statement_timeout is honoured long before the 60 s deadline');
 
 	$c = start_psql("SELECT count(*) FROM pgmq.read_with_poll('lp', 30, 1, 60, 100000)");
 	wait_for_waiters(1);
@@ -99,7 +96,7 @@ sub waiter_pid
 	$node->safe_psql('postgres', "SELECT pg_terminate_backend(" . waiter_pid() . ")");
 	$c->[0]->finish;
 	like(${ $c->[2] }, qr/terminating connection/, 'termination ends the wait');
-	cmp_ok(time - $t0, '<', 1.0, 'termination is honoured within a second');
+	cmp_ok(time - $t0, '<', 10, 'termination is honoured long before the 60 s deadline');
 
 	is($node->safe_psql('postgres', "SELECT count(*) FROM pgmq.read('lp', 30, 10)"),
 		'0', 'queue is empty: the interrupted waits claimed nothing');
@@ -108,7 +105,7 @@ sub waiter_pid
 # 4. Many waiters on one queue share messages without duplicates.
 {
 	my $n = 6;
-	my @c = map { start_psql("SELECT msg_id FROM pgmq.read_with_poll('lp', 60, 1, 20, 10000)") } 1 .. $n;
+	my @c = map { start_psql("SELECT msg_id FROM pgmq.read_with_poll('lp', 60, 1, 30, 100000)") } 1 .. $n;
 	wait_for_waiters($n);
 	my $t0 = time;
 	$node->safe_psql('postgres',
@@ -123,7 +120,7 @@ sub waiter_pid
 	my $elapsed = time - $t0;
 	my %seen = map { $_ => 1 } grep { $_ ne '' } @ids;
 	is(scalar(keys %seen), $n, "$n waiters got $n distinct messages");
-	cmp_ok($elapsed, '<', 5, 'all of them were woken without waiting for the poll interval');
+	cmp_ok($elapsed, '<', 10, 'all of them were woken, not by the 100 s poll interval or the 30 s deadline');
 }
 
 # 5. A rolled-back read wakes waiters: its message is visible again.
@@ -135,14 +132,14 @@ sub waiter_pid
 	$in .= "BEGIN;\nSELECT 'claimed ' || msg_id FROM pgmq.read('lp5', 60, 1);\n";
 	$reader->pump until $out =~ /claimed 1/;
 
-	my $c = start_psql("SELECT msg_id, read_ct FROM pgmq.read_with_poll('lp5', 60, 1, 10, 10000)");
+	my $c = start_psql("SELECT msg_id, read_ct FROM pgmq.read_with_poll('lp5', 60, 1, 30, 100000)");
 	wait_for_waiters(1);
 	my $t0 = time;
 	$in .= "ROLLBACK;\n\\q\n";
 	$reader->finish;
 	$c->[0]->finish;
 	is(${ $c->[1] }, "1|1\n", 'waiter got the message released by the rollback, read_ct 1');
-	cmp_ok(time - $t0, '<', 5, 'woken by the rollback, not by the 10 s poll interval');
+	cmp_ok(time - $t0, '<', 10, 'woken by the rollback, not by the 100 s poll interval or the 30 s deadline');
 }
 
 # 6. Insert notifications: a LISTEN session receives them, also for a
@@ -192,9 +189,9 @@ sub waiter_pid
 	my $postmaster = (split /\n/, slurp_file($node->data_dir . '/postmaster.pid'))[0];
 	kill 'KILL', $postmaster;
 	my $t0 = time;
-	usleep(20_000) while kill(0, $backend) && time - $t0 < 10;
+	usleep(20_000) while kill(0, $backend) && time - $t0 < 30;
 	ok(!kill(0, $backend), 'the waiting backend exits when the postmaster dies');
-	cmp_ok(time - $t0, '<', 2, 'promptly');
+	cmp_ok(time - $t0, '<', 10, 'long before its 60 s deadline');
 	$c->[0]->finish;
 	# Start again from the crash once the other orphans are gone too.
 	unlink $node->data_dir . '/postmaster.pid';
@@ -211,13 +208,13 @@ sub waiter_pid
 	$node->adjust_conf('postgresql.conf', 'shared_preload_libraries', "''");
 	$node->restart;
 	$node->safe_psql('postgres', "SELECT pgmq.create('lp7')");
-	my $c = start_psql("SELECT count(*) FROM pgmq.read_with_poll('lp7', 30, 5, 10, 100)");
+	my $c = start_psql("SELECT count(*) FROM pgmq.read_with_poll('lp7', 30, 5, 60, 100)");
 	wait_for_waiters(1);
 	$node->safe_psql('postgres', "SELECT pgmq.send('lp7', '{}');");
 	my $t0 = time;
 	$c->[0]->finish;
 	is(${ $c->[1] }, "1\n", 'without the preload the poll still finds the message');
-	cmp_ok(time - $t0, '<', 3, 'within a few poll intervals');
+	cmp_ok(time - $t0, '<', 10, 'found by a re-check, long before the 60 s deadline');
 }
 
 $node->stop;
