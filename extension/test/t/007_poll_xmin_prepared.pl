@@ -40,7 +40,7 @@ sub feed
 {
 	my ($s, $sql) = @_;
 	${ $s->[1] } .= $sql;
-	$s->[0]->pump while length ${ $s->[1] };
+	$s->[0]->pump_nb while length ${ $s->[1] };
 }
 
 # Sends $sql to the session and waits for the line $marker it must print.
