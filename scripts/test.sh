@@ -24,7 +24,7 @@ set -uo pipefail
 
 # The C formatting check fails the build suite only once the tree has been
 # formatted (make format); until then its result is printed only.
-FORMAT_ENFORCED=0
+FORMAT_ENFORCED=1
 
 PRIV_ROOT=${PGMQ_PREFIX:-$REPO_ROOT/build/test}
 private_use "$PRIV_ROOT" || exit 2

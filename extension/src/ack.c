@@ -37,10 +37,10 @@ id_arg(FunctionCallInfo fcinfo, const char *what)
 static bool
 finish_one(FunctionCallInfo fcinfo, PgmqPlanKind kind)
 {
-	char	   *name = pgmq_names_arg(fcinfo, 0);
-	Datum		id = id_arg(fcinfo, "msg_id");
-	PgmqQueue  *queue = pgmq_queue_open(name, RowExclusiveLock);
-	uint64		n;
+	char	  *name = pgmq_names_arg(fcinfo, 0);
+	Datum	   id = id_arg(fcinfo, "msg_id");
+	PgmqQueue *queue = pgmq_queue_open(name, RowExclusiveLock);
+	uint64	   n;
 
 	SPI_connect();
 	n = pgmq_exec_plan(pgmq_queue_plan(queue, kind), &id, NULL);
@@ -58,9 +58,9 @@ finish_one(FunctionCallInfo fcinfo, PgmqPlanKind kind)
 static void
 id_range(ArrayType *ids, int64 *lo, int64 *hi)
 {
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
+	Datum *elems;
+	bool  *nulls;
+	int	   n;
 
 	*lo = 1;
 	*hi = 0;
@@ -68,7 +68,7 @@ id_range(ArrayType *ids, int64 *lo, int64 *hi)
 					  &elems, &nulls, &n);
 	for (int i = 0; i < n; i++)
 	{
-		int64		id = DatumGetInt64(elems[i]);
+		int64 id = DatumGetInt64(elems[i]);
 
 		if (nulls[i])
 			continue;
@@ -86,11 +86,11 @@ id_range(ArrayType *ids, int64 *lo, int64 *hi)
 static void
 finish_many(FunctionCallInfo fcinfo, PgmqPlanKind kind)
 {
-	char	   *name = pgmq_names_arg(fcinfo, 0);
-	Datum		values[3];
-	int64		lo;
-	int64		hi;
-	PgmqQueue  *queue;
+	char	  *name = pgmq_names_arg(fcinfo, 0);
+	Datum	   values[3];
+	int64	   lo;
+	int64	   hi;
+	PgmqQueue *queue;
 
 	values[0] = id_arg(fcinfo, "msg_ids");
 	id_range(DatumGetArrayTypeP(values[0]), &lo, &hi);

@@ -32,7 +32,7 @@
 uint64
 pgmq_exec_plan(SPIPlanPtr plan, Datum *values, const char *nulls)
 {
-	int			rc = SPI_execute_plan(plan, values, nulls, false, 0);
+	int rc = SPI_execute_plan(plan, values, nulls, false, 0);
 
 	if (rc < 0)
 		elog(ERROR, "pgmq: SPI_execute_plan failed: %s", SPI_result_code_string(rc));
@@ -42,15 +42,15 @@ pgmq_exec_plan(SPIPlanPtr plan, Datum *values, const char *nulls)
 /* A row of SPI_tuptable and its msg_id (always column 1), for sorting. */
 typedef struct IdRow
 {
-	int64		msg_id;
-	HeapTuple	tuple;
+	int64	  msg_id;
+	HeapTuple tuple;
 } IdRow;
 
 static int
 compare_id_rows(const void *a, const void *b)
 {
-	int64		x = ((const IdRow *) a)->msg_id;
-	int64		y = ((const IdRow *) b)->msg_id;
+	int64 x = ((const IdRow *) a)->msg_id;
+	int64 y = ((const IdRow *) b)->msg_id;
 
 	return (x > y) - (x < y);
 }
@@ -59,8 +59,8 @@ compare_id_rows(const void *a, const void *b)
 static void
 check_id_column(void)
 {
-	TupleDesc	have = SPI_tuptable->tupdesc;
-	Oid			type = have->natts >= 1 ? TupleDescAttr(have, 0)->atttypid : InvalidOid;
+	TupleDesc have = SPI_tuptable->tupdesc;
+	Oid		  type = have->natts >= 1 ? TupleDescAttr(have, 0)->atttypid : InvalidOid;
 
 	if (type != INT8OID)
 		ereport(ERROR,
@@ -78,7 +78,7 @@ check_id_column(void)
 void
 pgmq_exec_check_rows(TupleDesc want)
 {
-	TupleDesc	have = SPI_tuptable->tupdesc;
+	TupleDesc have = SPI_tuptable->tupdesc;
 
 	if (have->natts != want->natts)
 		ereport(ERROR,
@@ -105,15 +105,15 @@ pgmq_exec_check_rows(TupleDesc want)
 static IdRow *
 collect_rows(bool sort)
 {
-	uint64		n = SPI_processed;
-	IdRow	   *rows = palloc(sizeof(IdRow) * (n > 0 ? n : 1));
+	uint64 n = SPI_processed;
+	IdRow *rows = palloc(sizeof(IdRow) * (n > 0 ? n : 1));
 
 	if (n > 0)
 		check_id_column();
 
 	for (uint64 i = 0; i < n; i++)
 	{
-		bool		isnull;
+		bool isnull;
 
 		rows[i].tuple = SPI_tuptable->vals[i];
 		rows[i].msg_id = DatumGetInt64(SPI_getbinval(rows[i].tuple,
@@ -129,8 +129,8 @@ collect_rows(bool sort)
 static Tuplestorestate *
 begin_id_set(FunctionCallInfo fcinfo, TupleDesc *desc)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext oldcontext;
+	ReturnSetInfo	*rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext	 oldcontext;
 	Tuplestorestate *store;
 
 	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
@@ -160,7 +160,7 @@ void
 pgmq_return_messages(FunctionCallInfo fcinfo)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	IdRow	   *rows;
+	IdRow		  *rows;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (SPI_processed > 0)
@@ -178,14 +178,14 @@ pgmq_return_messages(FunctionCallInfo fcinfo)
 void
 pgmq_return_ids(FunctionCallInfo fcinfo, bool sort)
 {
-	TupleDesc	desc;
+	TupleDesc		 desc;
 	Tuplestorestate *store = begin_id_set(fcinfo, &desc);
-	IdRow	   *rows = collect_rows(sort);
+	IdRow			*rows = collect_rows(sort);
 
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
-		Datum		value = Int64GetDatum(rows[i].msg_id);
-		bool		isnull = false;
+		Datum value = Int64GetDatum(rows[i].msg_id);
+		bool  isnull = false;
 
 		tuplestore_putvalues(store, desc, &value, &isnull);
 	}
@@ -199,7 +199,7 @@ void
 pgmq_return_empty(FunctionCallInfo fcinfo)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	TupleDesc	desc;
+	TupleDesc	   desc;
 
 	if (get_call_result_type(fcinfo, NULL, NULL) == TYPEFUNC_COMPOSITE)
 		InitMaterializedSRF(fcinfo, 0);

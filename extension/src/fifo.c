@@ -65,18 +65,18 @@ PG_FUNCTION_INFO_V1(pgmq_read_grouped_head_with_poll);
 /* How a grouped read fills its batch. */
 typedef enum FifoMode
 {
-	FIFO_BATCH,					/* read_grouped: oldest group first, as many
-								 * of its messages as fit, then the next */
-	FIFO_RR,					/* read_grouped_rr: first message of every
-								 * group, then the second, ... */
-	FIFO_HEAD					/* read_grouped_head: one head per group */
+	FIFO_BATCH, /* read_grouped: oldest group first, as many
+				 * of its messages as fit, then the next */
+	FIFO_RR,	/* read_grouped_rr: first message of every
+				 * group, then the second, ... */
+	FIFO_HEAD	/* read_grouped_head: one head per group */
 } FifoMode;
 
 /* A group whose head is visible. */
 typedef struct FifoHead
 {
-	int64		id;				/* msg_id of the head */
-	Datum		key;			/* the group (text) */
+	int64 id;  /* msg_id of the head */
+	Datum key; /* the group (text) */
 } FifoHead;
 
 /*
@@ -86,9 +86,9 @@ typedef struct FifoHead
  */
 typedef struct IdList
 {
-	int64	   *ids;
-	int			n;
-	Size		cap;
+	int64 *ids;
+	int	   n;
+	Size   cap;
 } IdList;
 
 static void
@@ -118,10 +118,10 @@ idlist_add(IdList *list, int64 id)
 static bool
 has_fifo_index(PgmqQueue *queue)
 {
-	char	   *name = psprintf("%s_fifo_idx", pgmq_queue_table(queue, 'q'));
-	Oid			idx = get_relname_relid(name, get_rel_namespace(queue->qrelid));
-	HeapTuple	tup;
-	bool		usable = false;
+	char	 *name = psprintf("%s_fifo_idx", pgmq_queue_table(queue, 'q'));
+	Oid		  idx = get_relname_relid(name, get_rel_namespace(queue->qrelid));
+	HeapTuple tup;
+	bool	  usable = false;
 
 	if (!OidIsValid(idx))
 		return false;
@@ -132,7 +132,7 @@ has_fifo_index(PgmqQueue *queue)
 
 		usable = (rel->relkind == RELKIND_INDEX ||
 				  rel->relkind == RELKIND_PARTITIONED_INDEX) &&
-			rel->relam == BTREE_AM_OID;
+				 rel->relam == BTREE_AM_OID;
 		ReleaseSysCache(tup);
 	}
 	if (!usable)
@@ -141,7 +141,7 @@ has_fifo_index(PgmqQueue *queue)
 	if (!HeapTupleIsValid(tup))
 		return false;
 	usable = ((Form_pg_index) GETSTRUCT(tup))->indisvalid &&
-		((Form_pg_index) GETSTRUCT(tup))->indrelid == queue->qrelid;
+			 ((Form_pg_index) GETSTRUCT(tup))->indrelid == queue->qrelid;
 	ReleaseSysCache(tup);
 	return usable;
 }
@@ -155,7 +155,7 @@ static uint64
 run(PgmqQueue *queue, PgmqPlanKind kind, Datum *values)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	uint64		rows = pgmq_exec_plan(pgmq_queue_plan(queue, kind), values, NULL);
+	uint64		  rows = pgmq_exec_plan(pgmq_queue_plan(queue, kind), values, NULL);
 
 	MemoryContextSwitchTo(cxt);
 	return rows;
@@ -165,7 +165,7 @@ run(PgmqQueue *queue, PgmqPlanKind kind, Datum *values)
 static Datum
 id_array(const int64 *ids, int n)
 {
-	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	Datum *elems = palloc(sizeof(Datum) * Max(n, 1));
 
 	for (int i = 0; i < n; i++)
 		elems[i] = Int64GetDatum(ids[i]);
@@ -177,7 +177,7 @@ id_array(const int64 *ids, int n)
 static int64
 row_id(uint64 i)
 {
-	bool		isnull;
+	bool isnull;
 
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
 									   1, &isnull));
@@ -190,10 +190,10 @@ row_id(uint64 i)
 static FifoHead *
 fetch_heads(PgmqQueue *queue, TimestampTz now, int *n)
 {
-	Datum		values[1];
+	Datum		 values[1];
 	PgmqPlanKind kind;
-	uint64		rows;
-	FifoHead   *heads;
+	uint64		 rows;
+	FifoHead	*heads;
 
 	kind = has_fifo_index(queue) ? PGMQ_PLAN_FIFO_HEADS : PGMQ_PLAN_FIFO_HEADS_SCAN;
 	values[0] = TimestampTzGetDatum(now);
@@ -201,11 +201,12 @@ fetch_heads(PgmqQueue *queue, TimestampTz now, int *n)
 	heads = palloc(sizeof(FifoHead) * Max(rows, 1));
 	for (uint64 i = 0; i < rows; i++)
 	{
-		bool		isnull;
+		bool isnull;
 
 		heads[i].id = row_id(i);
 		heads[i].key = datumCopy(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
-											   2, &isnull), false, -1);
+											   2, &isnull),
+								 false, -1);
 	}
 	SPI_freetuptable(SPI_tuptable);
 	*n = (int) rows;
@@ -221,10 +222,10 @@ static int
 lock_heads(PgmqQueue *queue, const FifoHead *heads, int n, TimestampTz now,
 		   int limit, bool *got)
 {
-	int64	   *ids = palloc(sizeof(int64) * Max(n, 1));
-	Datum		values[3];
-	uint64		rows;
-	int			j = 0;
+	int64 *ids = palloc(sizeof(int64) * Max(n, 1));
+	Datum  values[3];
+	uint64 rows;
+	int	   j = 0;
 
 	for (int i = 0; i < n; i++)
 	{
@@ -239,7 +240,7 @@ lock_heads(PgmqQueue *queue, const FifoHead *heads, int n, TimestampTz now,
 	/* Both lists are in ascending msg_id. */
 	for (uint64 r = 0; r < rows; r++)
 	{
-		int64		id = row_id(r);
+		int64 id = row_id(r);
 
 		while (j < n && ids[j] < id)
 			j++;
@@ -258,8 +259,8 @@ static int
 next_in_group(PgmqQueue *queue, Datum key, int64 after, TimestampTz now,
 			  int limit, IdList *out)
 {
-	Datum		values[4];
-	uint64		rows;
+	Datum  values[4];
+	uint64 rows;
 
 	if (limit <= 0)
 		return 0;
@@ -282,14 +283,14 @@ static int
 lock_groups(PgmqQueue *queue, const FifoHead *heads, int nheads, TimestampTz now,
 			int want, bool *locked)
 {
-	int			taken = 0;
-	int			pos = 0;
+	int taken = 0;
+	int pos = 0;
 
 	memset(locked, 0, sizeof(bool) * Max(nheads, 1));
 	while (taken < want && pos < nheads)
 	{
 		/* Usually every head locks; try just as many as still needed. */
-		int			chunk = Min(want - taken, nheads - pos);
+		int chunk = Min(want - taken, nheads - pos);
 
 		taken += lock_heads(queue, heads + pos, chunk, now, want - taken, locked + pos);
 		pos += chunk;
@@ -313,12 +314,12 @@ static void
 choose_round_robin(PgmqQueue *queue, const FifoHead *heads, const bool *locked,
 				   int nheads, int ngroups, int qty, TimestampTz now, IdList *chosen)
 {
-	int			want = qty - ngroups;	/* messages wanted beyond the heads */
-	IdList	   *extra = palloc(sizeof(IdList) * ngroups);
-	bool	   *done = palloc0(sizeof(bool) * ngroups);
-	int		   *head_of = palloc(sizeof(int) * ngroups);
-	int64		depth = 0;
-	int			g = 0;
+	int		want = qty - ngroups; /* messages wanted beyond the heads */
+	IdList *extra = palloc(sizeof(IdList) * ngroups);
+	bool   *done = palloc0(sizeof(bool) * ngroups);
+	int	   *head_of = palloc(sizeof(int) * ngroups);
+	int64	depth = 0;
+	int		g = 0;
 
 	for (int i = 0; i < nheads; i++)
 		if (locked[i])
@@ -328,9 +329,9 @@ choose_round_robin(PgmqQueue *queue, const FifoHead *heads, const bool *locked,
 
 	for (;;)
 	{
-		int64		have = 0;
-		int			active = 0;
-		int64		target;
+		int64 have = 0;
+		int	  active = 0;
+		int64 target;
 
 		for (g = 0; g < ngroups; g++)
 		{
@@ -346,8 +347,8 @@ choose_round_robin(PgmqQueue *queue, const FifoHead *heads, const bool *locked,
 		for (g = 0; g < ngroups; g++)
 		{
 			const FifoHead *head = &heads[head_of[g]];
-			int64		after;
-			int			ask;
+			int64			after;
+			int				ask;
 
 			if (done[g])
 				continue;
@@ -362,7 +363,7 @@ choose_round_robin(PgmqQueue *queue, const FifoHead *heads, const bool *locked,
 
 	for (int layer = 0; chosen->n < qty; layer++)
 	{
-		bool		any = false;
+		bool any = false;
 
 		for (g = 0; g < ngroups && chosen->n < qty; g++)
 		{
@@ -385,10 +386,10 @@ choose_round_robin(PgmqQueue *queue, const FifoHead *heads, const bool *locked,
 static void
 choose(PgmqQueue *queue, FifoMode mode, int qty, TimestampTz now, IdList *chosen)
 {
-	int			nheads;
-	FifoHead   *heads = fetch_heads(queue, now, &nheads);
-	bool	   *locked;
-	int			ngroups;
+	int		  nheads;
+	FifoHead *heads = fetch_heads(queue, now, &nheads);
+	bool	 *locked;
+	int		  ngroups;
 
 	if (nheads == 0)
 		return;
@@ -424,15 +425,15 @@ choose(PgmqQueue *queue, FifoMode mode, int qty, TimestampTz now, IdList *chosen
 /* For sorting claimed rows by msg_id. */
 typedef struct ClaimedRow
 {
-	int64		msg_id;
-	HeapTuple	tuple;
+	int64	  msg_id;
+	HeapTuple tuple;
 } ClaimedRow;
 
 static int
 compare_claimed(const void *a, const void *b)
 {
-	int64		x = ((const ClaimedRow *) a)->msg_id;
-	int64		y = ((const ClaimedRow *) b)->msg_id;
+	int64 x = ((const ClaimedRow *) a)->msg_id;
+	int64 y = ((const ClaimedRow *) b)->msg_id;
 
 	return (x > y) - (x < y);
 }
@@ -445,8 +446,8 @@ static void
 return_in_order(FunctionCallInfo fcinfo, const int64 *chosen, int nchosen)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	uint64		nrows = SPI_processed;
-	ClaimedRow *rows = palloc(sizeof(ClaimedRow) * Max(nrows, 1));
+	uint64		   nrows = SPI_processed;
+	ClaimedRow	  *rows = palloc(sizeof(ClaimedRow) * Max(nrows, 1));
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (nrows > 0)
@@ -471,9 +472,9 @@ return_in_order(FunctionCallInfo fcinfo, const int64 *chosen, int nchosen)
 /* The arguments every grouped read takes. */
 typedef struct FifoArgs
 {
-	FifoMode	mode;
-	int32		vt;
-	int32		qty;
+	FifoMode mode;
+	int32	 vt;
+	int32	 qty;
 } FifoArgs;
 
 static void
@@ -498,12 +499,12 @@ static uint64
 claim_grouped(PgmqQueue *queue, const FifoArgs *args, MemoryContext scratch,
 			  int64 **chosen, int *nchosen)
 {
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz	  now = GetCurrentTimestamp();
 	MemoryContext caller = MemoryContextSwitchTo(scratch);
-	IdList		picked;
-	int			n;
-	Datum		values[3];
-	uint64		claimed = 0;
+	IdList		  picked;
+	int			  n;
+	Datum		  values[3];
+	uint64		  claimed = 0;
 
 	idlist_init(&picked);
 	if (args->qty > 0)
@@ -544,13 +545,13 @@ return_claimed(FunctionCallInfo fcinfo, const FifoArgs *args, uint64 claimed,
 static Datum
 read_grouped(FunctionCallInfo fcinfo, FifoMode mode)
 {
-	char	   *name = pgmq_names_arg(fcinfo, 0);
-	FifoArgs	args;
-	PgmqQueue  *queue;
+	char		 *name = pgmq_names_arg(fcinfo, 0);
+	FifoArgs	  args;
+	PgmqQueue	 *queue;
 	MemoryContext scratch;
-	int64	   *chosen;
-	int			nchosen;
-	uint64		claimed;
+	int64		 *chosen;
+	int			  nchosen;
+	uint64		  claimed;
 
 	fifo_args(fcinfo, mode, &args);
 	queue = pgmq_queue_open(name, RowExclusiveLock);
@@ -576,19 +577,19 @@ read_grouped(FunctionCallInfo fcinfo, FifoMode mode)
 /* A try of read_grouped*_with_poll. */
 typedef struct PollGrouped
 {
-	PgmqQueue  *queue;
-	FifoArgs   *args;
+	PgmqQueue	 *queue;
+	FifoArgs	 *args;
 	MemoryContext scratch;
-	int64	   *chosen;
-	int			nchosen;
+	int64		 *chosen;
+	int			  nchosen;
 } PollGrouped;
 
 static uint64
 poll_try(void *arg)
 {
 	PollGrouped *p = arg;
-	uint64		claimed = claim_grouped(p->queue, p->args, p->scratch,
-										&p->chosen, &p->nchosen);
+	uint64		 claimed = claim_grouped(p->queue, p->args, p->scratch,
+										 &p->chosen, &p->nchosen);
 
 	if (claimed == 0)
 	{

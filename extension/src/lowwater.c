@@ -99,16 +99,16 @@
 #include "pgmq.h"
 
 /* Milliseconds between attempts to advance a queue's mark; 0 disables. */
-int			pgmq_low_water_interval = 10;
+int pgmq_low_water_interval = 10;
 
 /* Shared slots for queues with marks (fixed at server start). */
-static int	pgmq_low_water_queues = 1024;
+static int pgmq_low_water_queues = 1024;
 
 /* Most index entries one scan of an attempt examines. */
-#define SCAN_LIMIT	20000
+#define SCAN_LIMIT 20000
 
 /* No mark: claims scan from the smallest id (even a negative one). */
-#define NO_MARK		PG_INT64_MIN
+#define NO_MARK PG_INT64_MIN
 
 /* Name of the guard trigger on every plain queue table (pgmq.sql). */
 #define GUARD_TRIGGER "zz_pgmq_low_water_guard"
@@ -127,9 +127,9 @@ typedef struct LowWaterSlot
 
 typedef struct LowWaterShared
 {
-	LWLock	   *lock;			/* taken by markers to claim a slot */
-	int			nslots;
-	int			next_victim;	/* under lock: where eviction looks next */
+	LWLock		*lock; /* taken by markers to claim a slot */
+	int			 nslots;
+	int			 next_victim; /* under lock: where eviction looks next */
 	LowWaterSlot slots[FLEXIBLE_ARRAY_MEMBER];
 } LowWaterShared;
 
@@ -138,25 +138,25 @@ static LowWaterShared *lw_shared = NULL;
 /* This backend's state for one queue. */
 typedef struct LowWater
 {
-	Oid			relid;			/* hash key: the queue table */
-	bool		checked;		/* table checked since the last invalidation */
-	bool		eligible;		/* the checks passed: a mark may be used */
-	int			slot;			/* shared slot, or -1 */
-	uint64		generation;		/* the slot's generation the mark is built on */
-	AttrNumber	msgid_attnum;	/* msg_id's column in the table */
+	Oid		   relid;		 /* hash key: the queue table */
+	bool	   checked;		 /* table checked since the last invalidation */
+	bool	   eligible;	 /* the checks passed: a mark may be used */
+	int		   slot;		 /* shared slot, or -1 */
+	uint64	   generation;	 /* the slot's generation the mark is built on */
+	AttrNumber msgid_attnum; /* msg_id's column in the table */
 	/* What the mark was built on; a change resets it. */
-	RelFileNode node;			/* the table's storage */
-	Oid			guard_oid;		/* its guard trigger */
-	TransactionId guard_xmin;	/* ... and that trigger's row version */
-	int64		mark;			/* no claimable row below this msg_id, or NO_MARK */
-	TimestampTz next_attempt;
-	bool		pending;		/* steps 1-3 done, waiting for lockers */
-	int64		candidate;		/* C */
-	int			nlockers;
-	VirtualTransactionId *lockers;	/* in lowwater_cxt */
+	RelFileNode			  node;		  /* the table's storage */
+	Oid					  guard_oid;  /* its guard trigger */
+	TransactionId		  guard_xmin; /* ... and that trigger's row version */
+	int64				  mark;		  /* no claimable row below this msg_id, or NO_MARK */
+	TimestampTz			  next_attempt;
+	bool				  pending;	 /* steps 1-3 done, waiting for lockers */
+	int64				  candidate; /* C */
+	int					  nlockers;
+	VirtualTransactionId *lockers; /* in lowwater_cxt */
 } LowWater;
 
-static HTAB *lowwater_hash = NULL;
+static HTAB			*lowwater_hash = NULL;
 static MemoryContext lowwater_cxt = NULL;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
@@ -181,7 +181,7 @@ lowwater_shmem_request(void)
 static void
 lowwater_shmem_startup(void)
 {
-	bool		found;
+	bool found;
 
 	if (prev_shmem_startup_hook)
 		prev_shmem_startup_hook();
@@ -221,7 +221,7 @@ static void
 lowwater_relcache_cb(Datum arg, Oid relid)
 {
 	HASH_SEQ_STATUS status;
-	LowWater   *lw;
+	LowWater	   *lw;
 
 	if (lowwater_hash == NULL)
 		return;
@@ -229,7 +229,7 @@ lowwater_relcache_cb(Datum arg, Oid relid)
 	while ((lw = hash_seq_search(&status)) != NULL)
 	{
 		if (relid == InvalidOid || lw->relid == relid)
-			lw->checked = false;	/* check_table() before the next use */
+			lw->checked = false; /* check_table() before the next use */
 	}
 }
 
@@ -275,13 +275,13 @@ slot_key(Oid relid)
 static int
 find_slot(uint64 key)
 {
-	int			n = lw_shared->nslots;
-	int			start = (int) (hash_bytes_uint32((uint32) key ^ (uint32) (key >> 32)) % n);
+	int n = lw_shared->nslots;
+	int start = (int) (hash_bytes_uint32((uint32) key ^ (uint32) (key >> 32)) % n);
 
 	for (int i = 0; i < n; i++)
 	{
-		int			s = (start + i) % n;
-		uint64		k = pg_atomic_read_u64(&lw_shared->slots[s].key);
+		int	   s = (start + i) % n;
+		uint64 k = pg_atomic_read_u64(&lw_shared->slots[s].key);
 
 		if (k == key)
 			return s;
@@ -299,16 +299,16 @@ find_slot(uint64 key)
 static int
 claim_slot(Oid relid)
 {
-	uint64		key = slot_key(relid);
-	int			n = lw_shared->nslots;
-	int			start = (int) (hash_bytes_uint32((uint32) key ^ (uint32) (key >> 32)) % n);
-	int			s = -1;
+	uint64 key = slot_key(relid);
+	int	   n = lw_shared->nslots;
+	int	   start = (int) (hash_bytes_uint32((uint32) key ^ (uint32) (key >> 32)) % n);
+	int	   s = -1;
 
 	LWLockAcquire(lw_shared->lock, LW_EXCLUSIVE);
 	for (int i = 0; i < n; i++)
 	{
-		int			t = (start + i) % n;
-		uint64		k = pg_atomic_read_u64(&lw_shared->slots[t].key);
+		int	   t = (start + i) % n;
+		uint64 k = pg_atomic_read_u64(&lw_shared->slots[t].key);
 
 		if (k == key)
 		{
@@ -347,7 +347,7 @@ claim_slot(Oid relid)
 static void
 publish(int s, int64 value)
 {
-	uint64		cur = pg_atomic_read_u64(&lw_shared->slots[s].published);
+	uint64 cur = pg_atomic_read_u64(&lw_shared->slots[s].published);
 
 	while ((int64) cur < value &&
 		   !pg_atomic_compare_exchange_u64(&lw_shared->slots[s].published, &cur, (uint64) value))
@@ -366,7 +366,7 @@ slot_unchanged(LowWater *lw)
 	slot = &lw_shared->slots[lw->slot];
 	pg_memory_barrier();
 	return pg_atomic_read_u64(&slot->key) == slot_key(lw->relid) &&
-		pg_atomic_read_u64(&slot->generation) == lw->generation;
+		   pg_atomic_read_u64(&slot->generation) == lw->generation;
 }
 
 /*
@@ -377,8 +377,8 @@ slot_unchanged(LowWater *lw)
 static AttrNumber
 msgid_column(Relation rel)
 {
-	Relation	index = index_open(RelationGetPrimaryKeyIndex(rel), AccessShareLock);
-	AttrNumber	attnum = index->rd_index->indkey.values[0];
+	Relation		  index = index_open(RelationGetPrimaryKeyIndex(rel), AccessShareLock);
+	AttrNumber		  attnum = index->rd_index->indkey.values[0];
 	Form_pg_attribute att = attnum > 0 ? TupleDescAttr(RelationGetDescr(rel), attnum - 1) : NULL;
 
 	index_close(index, AccessShareLock);
@@ -391,10 +391,10 @@ msgid_column(Relation rel)
 static TransactionId
 trigger_row_xmin(Oid trigoid)
 {
-	Relation	tgrel = table_open(TriggerRelationId, AccessShareLock);
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
+	Relation	  tgrel = table_open(TriggerRelationId, AccessShareLock);
+	ScanKeyData	  key;
+	SysScanDesc	  scan;
+	HeapTuple	  tup;
 	TransactionId xmin = InvalidTransactionId;
 
 	ScanKeyInit(&key, Anum_pg_trigger_oid, BTEqualStrategyNumber, F_OIDEQ,
@@ -413,8 +413,8 @@ static bool
 before_row_write_trigger(Trigger *t)
 {
 	return TRIGGER_FOR_ROW(t->tgtype) && TRIGGER_FOR_BEFORE(t->tgtype) &&
-		(TRIGGER_FOR_INSERT(t->tgtype) || TRIGGER_FOR_UPDATE(t->tgtype)) &&
-		t->tgenabled != TRIGGER_DISABLED;
+		   (TRIGGER_FOR_INSERT(t->tgtype) || TRIGGER_FOR_UPDATE(t->tgtype)) &&
+		   t->tgenabled != TRIGGER_DISABLED;
 }
 
 /*
@@ -428,7 +428,7 @@ static bool
 table_eligible(Relation rel, AttrNumber *msgid_attnum, Oid *guard_oid)
 {
 	TriggerDesc *trigdesc = rel->trigdesc;
-	Oid			guard_fn;
+	Oid			 guard_fn;
 
 	*guard_oid = InvalidOid;
 	if (lw_shared == NULL || rel->rd_rel->relkind != RELKIND_RELATION ||
@@ -444,7 +444,7 @@ table_eligible(Relation rel, AttrNumber *msgid_attnum, Oid *guard_oid)
 
 	for (int i = 0; i < trigdesc->numtriggers; i++)
 	{
-		Trigger    *t = &trigdesc->triggers[i];
+		Trigger *t = &trigdesc->triggers[i];
 
 		if (!before_row_write_trigger(t))
 			continue;
@@ -469,8 +469,8 @@ table_eligible(Relation rel, AttrNumber *msgid_attnum, Oid *guard_oid)
 static void
 check_table(LowWater *lw)
 {
-	Relation	rel = table_open(lw->relid, NoLock);	/* locked by the caller */
-	Oid			guard_oid;
+	Relation	  rel = table_open(lw->relid, NoLock); /* locked by the caller */
+	Oid			  guard_oid;
 	TransactionId guard_xmin = InvalidTransactionId;
 
 	lw->eligible = table_eligible(rel, &lw->msgid_attnum, &guard_oid);
@@ -489,12 +489,12 @@ check_table(LowWater *lw)
 static LowWater *
 lookup(Oid relid, bool create)
 {
-	LowWater   *lw;
-	bool		found;
+	LowWater *lw;
+	bool	  found;
 
 	if (lowwater_hash == NULL)
 	{
-		HASHCTL		ctl;
+		HASHCTL ctl;
 
 		if (!create)
 			return NULL;
@@ -530,7 +530,7 @@ lookup(Oid relid, bool create)
 int64
 pgmq_lowwater_get(PgmqQueue *queue)
 {
-	LowWater   *lw = lookup(queue->qrelid, false);
+	LowWater *lw = lookup(queue->qrelid, false);
 
 	if (lw == NULL)
 		return NO_MARK;
@@ -550,7 +550,7 @@ pgmq_lowwater_get(PgmqQueue *queue)
 static VirtualTransactionId *
 current_lockers(Oid relid, int *count)
 {
-	LOCKTAG		tag;
+	LOCKTAG tag;
 
 	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
 	return GetLockConflicts(&tag, ShareLock, count);
@@ -567,11 +567,11 @@ current_lockers(Oid relid, int *count)
 static int64
 first_claimable(Relation heap, Relation index, AttrNumber attnum, int64 from, int64 upto)
 {
-	ScanKeyData key;
-	IndexScanDesc scan;
+	ScanKeyData		key;
+	IndexScanDesc	scan;
 	TupleTableSlot *slot;
-	int64		result = (upto == PG_INT64_MAX) ? from : upto;
-	int			examined = 0;
+	int64			result = (upto == PG_INT64_MAX) ? from : upto;
+	int				examined = 0;
 
 	ScanKeyInit(&key, 1, BTGreaterEqualStrategyNumber, F_INT8GE, Int64GetDatum(from));
 	slot = table_slot_create(heap, NULL);
@@ -580,10 +580,10 @@ first_claimable(Relation heap, Relation index, AttrNumber attnum, int64 from, in
 	while (index_getnext_slot(scan, ForwardScanDirection, slot))
 	{
 		BufferHeapTupleTableSlot *bslot = (BufferHeapTupleTableSlot *) slot;
-		bool		isnull;
-		int64		id = DatumGetInt64(slot_getattr(slot, attnum, &isnull));
-		TransactionId dead_after;
-		HTSV_Result state;
+		bool					  isnull;
+		int64					  id = DatumGetInt64(slot_getattr(slot, attnum, &isnull));
+		TransactionId			  dead_after;
+		HTSV_Result				  state;
 
 		CHECK_FOR_INTERRUPTS();
 		if (isnull)
@@ -618,9 +618,9 @@ first_claimable(Relation heap, Relation index, AttrNumber attnum, int64 from, in
 static bool
 finish_pending(LowWater *lw, Relation heap, Relation index)
 {
-	int			n;
+	int					  n;
 	VirtualTransactionId *now_lockers = current_lockers(lw->relid, &n);
-	int64		candidate;
+	int64				  candidate;
 
 	for (int i = 0; i < lw->nlockers; i++)
 		for (int j = 0; j < n; j++)
@@ -652,9 +652,9 @@ finish_pending(LowWater *lw, Relation heap, Relation index)
 static void
 start_attempt(LowWater *lw, Relation heap, Relation index, TimestampTz now)
 {
-	int			n;
+	int					  n;
 	VirtualTransactionId *lockers;
-	int64		candidate;
+	int64				  candidate;
 
 	candidate = first_claimable(heap, index, lw->msgid_attnum, lw->mark, PG_INT64_MAX);
 	if (candidate <= lw->mark)
@@ -707,7 +707,7 @@ pgmq_lowwater_advance(PgmqQueue *queue)
 		if (!lw->eligible)
 			return;
 	}
-	heap = table_open(queue->qrelid, NoLock);	/* locked by the caller */
+	heap = table_open(queue->qrelid, NoLock); /* locked by the caller */
 	if (lw->slot < 0 || pg_atomic_read_u64(&lw_shared->slots[lw->slot].key) != slot_key(lw->relid))
 	{
 		lw->slot = claim_slot(lw->relid);
@@ -734,7 +734,7 @@ PG_FUNCTION_INFO_V1(pgmq_low_water_guard);
 static bool
 row_msg_id(Relation rel, HeapTuple row, int64 *id)
 {
-	TupleDesc	desc = RelationGetDescr(rel);
+	TupleDesc desc = RelationGetDescr(rel);
 
 	for (int i = 0; i < desc->natts; i++)
 	{
@@ -743,8 +743,8 @@ row_msg_id(Relation rel, HeapTuple row, int64 *id)
 		if (!att->attisdropped && att->atttypid == INT8OID &&
 			strcmp(NameStr(att->attname), "msg_id") == 0)
 		{
-			bool		isnull;
-			Datum		d = heap_getattr(row, i + 1, desc, &isnull);
+			bool  isnull;
+			Datum d = heap_getattr(row, i + 1, desc, &isnull);
 
 			*id = isnull ? 0 : DatumGetInt64(d);
 			return !isnull;
@@ -767,12 +767,12 @@ Datum
 pgmq_low_water_guard(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
-	Relation	rel;
-	HeapTuple	row;
+	Relation	 rel;
+	HeapTuple	 row;
 	TriggerDesc *trigdesc;
-	int			s;
-	int64		id;
-	bool		bump = false;
+	int			 s;
+	int64		 id;
+	bool		 bump = false;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
 		!TRIGGER_FIRED_BEFORE(td->tg_event))
@@ -785,7 +785,7 @@ pgmq_low_water_guard(PG_FUNCTION_ARGS)
 		return PointerGetDatum(row);
 	s = find_slot(slot_key(RelationGetRelid(rel)));
 	if (s < 0)
-		return PointerGetDatum(row);	/* nobody has a mark for this table */
+		return PointerGetDatum(row); /* nobody has a mark for this table */
 
 	trigdesc = rel->trigdesc;
 	for (int i = 0; trigdesc != NULL && i < trigdesc->numtriggers && !bump; i++)
@@ -795,7 +795,7 @@ pgmq_low_water_guard(PG_FUNCTION_ARGS)
 
 	if (!bump && row_msg_id(rel, row, &id))
 	{
-		int64		old_id;
+		int64 old_id;
 
 		if (TRIGGER_FIRED_BY_UPDATE(td->tg_event) &&
 			row_msg_id(rel, td->tg_trigtuple, &old_id) && old_id == id)
@@ -821,8 +821,8 @@ PG_FUNCTION_INFO_V1(pgmq_low_water_mark);
 Datum
 pgmq_low_water_mark(PG_FUNCTION_ARGS)
 {
-	PgmqQueue  *queue = pgmq_queue_open(pgmq_names_arg(fcinfo, 0), AccessShareLock);
-	int64		mark = pgmq_lowwater_get(queue);
+	PgmqQueue *queue = pgmq_queue_open(pgmq_names_arg(fcinfo, 0), AccessShareLock);
+	int64	   mark = pgmq_lowwater_get(queue);
 
 	/* 0 when it has none, as before. */
 	if (mark == PG_INT64_MIN)

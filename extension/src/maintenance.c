@@ -42,20 +42,20 @@
 PGDLLEXPORT void pgmq_maintenance_main(Datum arg);
 
 /* Seconds before the postmaster starts a worker again that exited. */
-#define PGMQ_MAINTENANCE_RESTART	60
+#define PGMQ_MAINTENANCE_RESTART 60
 
 static char *maintenance_databases = NULL;
 static char *maintenance_role = NULL;
-static int	maintenance_interval = 60;
+static int	 maintenance_interval = 60;
 
 /* Check hook of pgmq.maintenance_databases: a list of database names. */
 static bool
 check_maintenance_databases(char **newval, void **extra, GucSource source)
 {
-	char	   *rawlist = pstrdup(*newval);
-	List	   *dbnames;
-	ListCell   *lc;
-	bool		ok = true;
+	char	 *rawlist = pstrdup(*newval);
+	List	 *dbnames;
+	ListCell *lc;
+	bool	  ok = true;
 
 	if (!SplitIdentifierString(rawlist, ',', &dbnames))
 	{
@@ -88,9 +88,9 @@ check_maintenance_databases(char **newval, void **extra, GucSource source)
 void
 pgmq_maintenance_init(void)
 {
-	char	   *rawlist;
-	List	   *dbnames;
-	ListCell   *lc;
+	char	 *rawlist;
+	List	 *dbnames;
+	ListCell *lc;
 
 	if (!process_shared_preload_libraries_in_progress)
 		return;
@@ -124,7 +124,7 @@ pgmq_maintenance_init(void)
 
 	foreach(lc, dbnames)
 	{
-		const char *dbname = lfirst(lc);
+		const char		*dbname = lfirst(lc);
 		BackgroundWorker worker;
 
 		memset(&worker, 0, sizeof(worker));
@@ -171,7 +171,7 @@ run_maintenance_once(void)
 void
 pgmq_maintenance_main(Datum arg)
 {
-	char		dbname[BGW_EXTRALEN];
+	char dbname[BGW_EXTRALEN];
 
 	strlcpy(dbname, MyBgworkerEntry->bgw_extra, BGW_EXTRALEN);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);

@@ -61,13 +61,13 @@ PG_FUNCTION_INFO_V1(pgmq_purge_queue);
 static bool
 default_partition_rows(PgmqQueue *queue, int64 *rows)
 {
-	Oid			nspid = get_namespace_oid(PGMQ_SCHEMA, false);
-	char	   *qdefault = psprintf("%s_default", pgmq_queue_table(queue, 'q'));
-	char	   *adefault = psprintf("%s_default", pgmq_queue_table(queue, 'a'));
-	Oid			qdefid = get_relname_relid(qdefault, nspid);
-	Oid			adefid = get_relname_relid(adefault, nspid);
+	Oid			   nspid = get_namespace_oid(PGMQ_SCHEMA, false);
+	char		  *qdefault = psprintf("%s_default", pgmq_queue_table(queue, 'q'));
+	char		  *adefault = psprintf("%s_default", pgmq_queue_table(queue, 'a'));
+	Oid			   qdefid = get_relname_relid(qdefault, nspid);
+	Oid			   adefid = get_relname_relid(adefault, nspid);
 	StringInfoData sql;
-	bool		isnull;
+	bool		   isnull;
 
 	if (!OidIsValid(qdefid) ||
 		pg_class_aclcheck(qdefid, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
@@ -95,9 +95,9 @@ static void
 queue_metrics(PgmqQueue *queue, const char *name, Datum *values, bool *nulls,
 			  MemoryContext result_cxt)
 {
-	HeapTuple	row;
-	TupleDesc	desc;
-	int64		default_rows;
+	HeapTuple	  row;
+	TupleDesc	  desc;
+	int64		  default_rows;
 	MemoryContext oldcxt;
 
 	pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_METRICS), NULL, NULL);
@@ -132,12 +132,12 @@ queue_metrics(PgmqQueue *queue, const char *name, Datum *values, bool *nulls,
 Datum
 pgmq_metrics(PG_FUNCTION_ARGS)
 {
-	char	   *name = pgmq_names_arg(fcinfo, 0);
-	Datum		values[METRICS_NATTS];
-	bool		nulls[METRICS_NATTS];
-	TupleDesc	desc;
-	PgmqQueue  *queue;
-	HeapTuple	result;
+	char		 *name = pgmq_names_arg(fcinfo, 0);
+	Datum		  values[METRICS_NATTS];
+	bool		  nulls[METRICS_NATTS];
+	TupleDesc	  desc;
+	PgmqQueue	 *queue;
+	HeapTuple	  result;
 	MemoryContext callcxt = CurrentMemoryContext;
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
@@ -177,9 +177,9 @@ pgmq_metrics(PG_FUNCTION_ARGS)
 static Datum
 age_secs(TimestampTz now, TimestampTz ts)
 {
-	int64		diff;
-	int64		secs;
-	int64		rem;
+	int64 diff;
+	int64 secs;
+	int64 rem;
 
 	if (TIMESTAMP_IS_NOBEGIN(ts))
 		return Int32GetDatum(PG_INT32_MAX);
@@ -204,12 +204,12 @@ age_secs(TimestampTz now, TimestampTz ts)
 static Datum
 total_messages(Oid relid)
 {
-	Oid			seqid = getIdentitySequence(relid, 1, true);
-	Relation	seqrel;
-	TableScanDesc scan;
+	Oid				seqid = getIdentitySequence(relid, 1, true);
+	Relation		seqrel;
+	TableScanDesc	scan;
 	TupleTableSlot *slot;
-	AclResult	aclresult;
-	int64		total = 0;
+	AclResult		aclresult;
+	int64			total = 0;
 
 	if (!OidIsValid(seqid))
 		return Int64GetDatum(0);
@@ -221,8 +221,8 @@ total_messages(Oid relid)
 	scan = table_beginscan(seqrel, GetActiveSnapshot(), 0, NULL);
 	if (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
-		bool		isnull;
-		bool		is_called = DatumGetBool(slot_getattr(slot, 3, &isnull));
+		bool isnull;
+		bool is_called = DatumGetBool(slot_getattr(slot, 3, &isnull));
 
 		if (is_called)
 			total = DatumGetInt64(slot_getattr(slot, 1, &isnull));
@@ -240,21 +240,21 @@ total_messages(Oid relid)
 static bool
 scan_metrics(Oid relid, Datum *values, bool *nulls)
 {
-	Relation	rel;
-	AttrNumber	enq_att;
-	AttrNumber	vt_att;
-	TableScanDesc scan;
+	Relation		rel;
+	AttrNumber		enq_att;
+	AttrNumber		vt_att;
+	TableScanDesc	scan;
 	TupleTableSlot *slot;
-	TimestampTz now = GetCurrentTransactionStartTimestamp();
-	int64		count = 0;
-	int64		visible = 0;
-	TimestampTz oldest = 0;
-	TimestampTz newest = 0;
-	AclResult	aclresult;
+	TimestampTz		now = GetCurrentTransactionStartTimestamp();
+	int64			count = 0;
+	int64			visible = 0;
+	TimestampTz		oldest = 0;
+	TimestampTz		newest = 0;
+	AclResult		aclresult;
 
 	rel = try_table_open(relid, AccessShareLock);
 	if (rel == NULL)
-		return false;			/* dropped since it was listed */
+		return false; /* dropped since it was listed */
 	/*
 	 * Big tables go through SQL too: the executor may scan them with
 	 * parallel workers, which this loop cannot.
@@ -320,7 +320,7 @@ scan_metrics(Oid relid, Datum *values, bool *nulls)
 	nulls[5] = false;
 	values[6] = Int64GetDatum(visible);
 	nulls[6] = false;
-	table_close(rel, AccessShareLock);	/* releases the lock: read only */
+	table_close(rel, AccessShareLock); /* releases the lock: read only */
 	return true;
 }
 
@@ -332,14 +332,14 @@ scan_metrics(Oid relid, Datum *values, bool *nulls)
 static bool
 may_read_metrics(Oid relid)
 {
-	bool		is_missing = false;
-	Oid			seqid;
+	bool is_missing = false;
+	Oid	 seqid;
 
 	if (pg_class_aclcheck_ext(relid, GetUserId(), ACL_SELECT, &is_missing) != ACLCHECK_OK)
 		return false;
 	seqid = getIdentitySequence(relid, 1, true);
 	return !OidIsValid(seqid) ||
-		pg_class_aclcheck_ext(seqid, GetUserId(), ACL_SELECT, &is_missing) == ACLCHECK_OK;
+		   pg_class_aclcheck_ext(seqid, GetUserId(), ACL_SELECT, &is_missing) == ACLCHECK_OK;
 }
 
 /*
@@ -354,11 +354,11 @@ Datum
 pgmq_metrics_all(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext callcxt = CurrentMemoryContext;
-	MemoryContext rowcxt;
-	List	   *names = NIL;
-	ListCell   *lc;
-	Oid			nspid;
+	MemoryContext  callcxt = CurrentMemoryContext;
+	MemoryContext  rowcxt;
+	List		  *names = NIL;
+	ListCell	  *lc;
+	Oid			   nspid;
 
 	InitMaterializedSRF(fcinfo, 0);
 
@@ -368,7 +368,7 @@ pgmq_metrics_all(PG_FUNCTION_ARGS)
 		elog(ERROR, "pgmq: could not list queues");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
-		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		char		 *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
 		MemoryContext oldcxt = MemoryContextSwitchTo(callcxt);
 
 		names = lappend(names, pstrdup(name));
@@ -380,10 +380,10 @@ pgmq_metrics_all(PG_FUNCTION_ARGS)
 	rowcxt = AllocSetContextCreate(callcxt, "pgmq metrics_all row", ALLOCSET_SMALL_SIZES);
 	foreach(lc, names)
 	{
-		char	   *name = lfirst(lc);
-		Datum		values[METRICS_NATTS];
-		bool		nulls[METRICS_NATTS];
-		Oid			relid = get_relname_relid(pgmq_names_table(name, "q"), nspid);
+		char		 *name = lfirst(lc);
+		Datum		  values[METRICS_NATTS];
+		bool		  nulls[METRICS_NATTS];
+		Oid			  relid = get_relname_relid(pgmq_names_table(name, "q"), nspid);
 		MemoryContext oldcxt;
 
 		if (!OidIsValid(relid) || !may_read_metrics(relid))
@@ -396,16 +396,16 @@ pgmq_metrics_all(PG_FUNCTION_ARGS)
 		nulls[0] = false;
 		if (scan_metrics(relid, values, nulls))
 		{
-			nulls[7] = true;	/* a plain table has no default partition */
+			nulls[7] = true; /* a plain table has no default partition */
 			values[7] = (Datum) 0;
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 		else if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
 		{
 			/* Partitioned or with row level security: the SQL statement. */
-			PgmqQueue	queue;
-			char	   *sql;
-			int64		default_rows;
+			PgmqQueue queue;
+			char	 *sql;
+			int64	  default_rows;
 
 			/* Names the queue and column, where the SQL would not. */
 			pgmq_shape_check_relation(relid, name, false);
@@ -445,18 +445,18 @@ pgmq_metrics_all(PG_FUNCTION_ARGS)
 Datum
 pgmq_purge_queue(PG_FUNCTION_ARGS)
 {
-	char	   *name = pgmq_names_arg(fcinfo, 0);
-	PgmqQueue  *queue;
-	bool		isnull;
-	int64		count;
-	char	   *sql;
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1];
-	HeapTuple	classtup;
-	Oid			owner;
-	Oid			save_userid;
-	int			save_sec_context;
-	int			save_nestlevel;
+	char	  *name = pgmq_names_arg(fcinfo, 0);
+	PgmqQueue *queue;
+	bool	   isnull;
+	int64	   count;
+	char	  *sql;
+	Oid		   argtypes[1] = {TEXTOID};
+	Datum	   args[1];
+	HeapTuple  classtup;
+	Oid		   owner;
+	Oid		   save_userid;
+	int		   save_sec_context;
+	int		   save_nestlevel;
 
 	/*
 	 * Lock order (see pgmq.run_maintenance): the queue's lock before its

@@ -60,7 +60,7 @@ check_characters(const char *name)
 void
 pgmq_names_check(const char *name)
 {
-	size_t		nbytes = strlen(name);
+	size_t nbytes = strlen(name);
 
 	if (nbytes == 0)
 		ereport(ERROR,
@@ -69,7 +69,7 @@ pgmq_names_check(const char *name)
 	check_characters(name);
 	if (nbytes > PGMQ_MAX_NAME_LEN)
 	{
-		int			nchars = pg_mbstrlen(name);
+		int nchars = pg_mbstrlen(name);
 
 		if (nchars > PGMQ_MAX_NAME_LEN)
 			ereport(ERROR,
@@ -109,7 +109,7 @@ pgmq_names_check(const char *name)
 char *
 pgmq_names_table(const char *name, const char *prefix)
 {
-	char	   *joined = psprintf("%s_%s", prefix, name);
+	char *joined = psprintf("%s_%s", prefix, name);
 
 	return str_tolower(joined, strlen(joined), DEFAULT_COLLATION_OID);
 }
@@ -147,8 +147,8 @@ pgmq_validate_queue_name(PG_FUNCTION_ARGS)
 Datum
 pgmq_format_table_name(PG_FUNCTION_ARGS)
 {
-	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	char	   *prefix = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char *prefix = text_to_cstring(PG_GETARG_TEXT_PP(1));
 
 	check_characters(name);
 	PG_RETURN_TEXT_P(cstring_to_text(pgmq_names_table(name, prefix)));
@@ -158,7 +158,7 @@ pgmq_format_table_name(PG_FUNCTION_ARGS)
 static bool
 word_then_digits(const char *s, const char *word)
 {
-	size_t		len = strlen(word);
+	size_t len = strlen(word);
 
 	if (strncmp(s, word, len) != 0)
 		return false;
@@ -172,7 +172,7 @@ word_then_digits(const char *s, const char *word)
 static bool
 word_then_more(const char *s, const char *word)
 {
-	size_t		len = strlen(word);
+	size_t len = strlen(word);
 
 	return strncmp(s, word, len) == 0 && (s[len] == '\0' || s[len] == '_');
 }
@@ -188,8 +188,7 @@ static const char *
 reserved_suffix(const char *rest)
 {
 	static const char *const indexes[] = {
-		"vt_idx", "pkey", "part_idx", "msg_id_idx", "fifo_idx"
-	};
+		"vt_idx", "pkey", "part_idx", "msg_id_idx", "fifo_idx"};
 
 	for (int i = 0; i < lengthof(indexes); i++)
 		if (word_then_digits(rest, indexes[i]))
@@ -214,11 +213,11 @@ is_partition_suffix(const char *what)
 static bool
 has_partitions(Oid nspid, const char *obase)
 {
-	Oid			q = get_relname_relid(psprintf("q_%s", obase), nspid);
-	Oid			a = get_relname_relid(psprintf("a_%s", obase), nspid);
+	Oid q = get_relname_relid(psprintf("q_%s", obase), nspid);
+	Oid a = get_relname_relid(psprintf("a_%s", obase), nspid);
 
 	return (OidIsValid(q) && get_rel_relkind(q) == RELKIND_PARTITIONED_TABLE) ||
-		(OidIsValid(a) && get_rel_relkind(a) == RELKIND_PARTITIONED_TABLE);
+		   (OidIsValid(a) && get_rel_relkind(a) == RELKIND_PARTITIONED_TABLE);
 }
 
 /*
@@ -241,9 +240,9 @@ static void
 check_relation(const char *name, Oid nspid, const char *relname, char want,
 			   Oid parent, const char *what)
 {
-	Oid			relid = get_relname_relid(relname, nspid);
-	char		kind;
-	bool		ok;
+	Oid	 relid = get_relname_relid(relname, nspid);
+	char kind;
+	bool ok;
 
 	if (!OidIsValid(relid))
 		return;
@@ -252,18 +251,18 @@ check_relation(const char *name, Oid nspid, const char *relname, char want,
 	{
 		case RELKIND_RELATION:
 			ok = (kind == RELKIND_RELATION || kind == RELKIND_PARTITIONED_TABLE) &&
-				!get_rel_relispartition(relid);
+				 !get_rel_relispartition(relid);
 			break;
 		case RELKIND_INDEX:
 			ok = (kind == RELKIND_INDEX || kind == RELKIND_PARTITIONED_INDEX) &&
-				OidIsValid(parent) && IndexGetRelation(relid, true) == parent;
+				 OidIsValid(parent) && IndexGetRelation(relid, true) == parent;
 			break;
 		case RELKIND_SEQUENCE:
 			ok = kind == RELKIND_SEQUENCE;
 			break;
-		default:				/* a partition of parent */
+		default: /* a partition of parent */
 			ok = get_rel_relispartition(relid) && OidIsValid(parent) &&
-				get_partition_parent(relid, true) == parent;
+				 get_partition_parent(relid, true) == parent;
 			break;
 	}
 	if (!ok)
@@ -289,14 +288,14 @@ check_relation(const char *name, Oid nspid, const char *relname, char want,
 Datum
 pgmq_check_name_free(PG_FUNCTION_ARGS)
 {
-	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	bool		partitioned = PG_GETARG_BOOL(1);
-	char	   *base = pgmq_names_table(name, "q") + 2;
-	size_t		blen = strlen(base);
-	ListCell   *lc;
-	Oid			nspid = get_namespace_oid(PGMQ_SCHEMA, true);
-	Oid			qrelid;
-	Oid			arelid;
+	char	 *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	bool	  partitioned = PG_GETARG_BOOL(1);
+	char	 *base = pgmq_names_table(name, "q") + 2;
+	size_t	  blen = strlen(base);
+	ListCell *lc;
+	Oid		  nspid = get_namespace_oid(PGMQ_SCHEMA, true);
+	Oid		  qrelid;
+	Oid		  arelid;
 
 	if (!OidIsValid(nspid))
 		PG_RETURN_VOID();

@@ -36,11 +36,11 @@ PG_FUNCTION_INFO_V1(pgmq_partman);
 Datum
 pgmq_partman(PG_FUNCTION_ARGS)
 {
-	char	   *sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char		 *sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	MemoryContext caller_cxt = CurrentMemoryContext;
-	char	   *result = NULL;
-	int			save_nestlevel;
-	int			rc;
+	char		 *result = NULL;
+	int			  save_nestlevel;
+	int			  rc;
 
 	save_nestlevel = NewGUCNestLevel();
 
@@ -50,7 +50,7 @@ pgmq_partman(PG_FUNCTION_ARGS)
 		elog(ERROR, "pgmq: SPI_execute failed: %s", SPI_result_code_string(rc));
 	if (SPI_tuptable != NULL && SPI_processed > 0 && SPI_tuptable->tupdesc->natts > 0)
 	{
-		char	   *value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		char *value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 
 		if (value != NULL)
 			result = MemoryContextStrdup(caller_cxt, value);

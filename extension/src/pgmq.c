@@ -19,9 +19,9 @@
 PG_MODULE_MAGIC;
 
 /* Bound on queues whose prepared statements one backend keeps (plans.c). */
-int			pgmq_max_cached_queues = 256;
+int pgmq_max_cached_queues = 256;
 
-void		_PG_init(void);
+void _PG_init(void);
 
 void
 _PG_init(void)

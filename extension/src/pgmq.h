@@ -47,10 +47,10 @@ extern PGDLLEXPORT void _PG_init(void);
  * table) and "archived_at_idx_<name>", 16 bytes plus the name, which must
  * fit PostgreSQL's 63-byte identifiers.
  */
-#define PGMQ_MAX_NAME_LEN	47
+#define PGMQ_MAX_NAME_LEN 47
 
 /* Schema that holds the queue tables. */
-#define PGMQ_SCHEMA			"pgmq"
+#define PGMQ_SCHEMA "pgmq"
 
 /*
  * The statements the C functions run against one queue. Each is prepared on
@@ -58,24 +58,24 @@ extern PGDLLEXPORT void _PG_init(void);
  */
 typedef enum PgmqPlanKind
 {
-	PGMQ_PLAN_SEND,				/* $1 vt, $2 message, $3 headers */
-	PGMQ_PLAN_SEND_BATCH,		/* $1 vt, $2 messages[], $3 headers[] */
-	PGMQ_PLAN_READ,				/* $1 now, $2 new vt, $3 qty, $4 low-water */
-	PGMQ_PLAN_READ_COND,		/* $1 now, $2 new vt, $3 qty, $4 low-water, $5 filter */
-	PGMQ_PLAN_POP,				/* $1 now, $2 qty, $3 low-water */
-	PGMQ_PLAN_DELETE,			/* $1 msg_id */
-	PGMQ_PLAN_DELETE_BATCH,		/* $1 msg_ids[], $2 min, $3 max of them */
-	PGMQ_PLAN_ARCHIVE,			/* $1 msg_id */
-	PGMQ_PLAN_ARCHIVE_BATCH,	/* $1 msg_ids[], $2 min, $3 max of them */
-	PGMQ_PLAN_SET_VT,			/* $1 vt, $2 msg_id */
-	PGMQ_PLAN_SET_VT_BATCH,		/* $1 vt, $2 msg_ids[] */
-	PGMQ_PLAN_METRICS,			/* no parameters */
-	PGMQ_PLAN_COUNT,			/* no parameters: count(*) of the queue */
-	PGMQ_PLAN_FIFO_HEADS,		/* $1 now: visible group heads, via fifo index */
-	PGMQ_PLAN_FIFO_HEADS_SCAN,	/* $1 now: the same without the index */
-	PGMQ_PLAN_FIFO_LOCK,		/* $1 msg_ids[], $2 now, $3 qty */
-	PGMQ_PLAN_FIFO_NEXT,		/* $1 group, $2 after msg_id, $3 now, $4 qty */
-	PGMQ_PLAN_FIFO_CLAIM,		/* $1 now, $2 new vt, $3 msg_ids[] */
+	PGMQ_PLAN_SEND,			   /* $1 vt, $2 message, $3 headers */
+	PGMQ_PLAN_SEND_BATCH,	   /* $1 vt, $2 messages[], $3 headers[] */
+	PGMQ_PLAN_READ,			   /* $1 now, $2 new vt, $3 qty, $4 low-water */
+	PGMQ_PLAN_READ_COND,	   /* $1 now, $2 new vt, $3 qty, $4 low-water, $5 filter */
+	PGMQ_PLAN_POP,			   /* $1 now, $2 qty, $3 low-water */
+	PGMQ_PLAN_DELETE,		   /* $1 msg_id */
+	PGMQ_PLAN_DELETE_BATCH,	   /* $1 msg_ids[], $2 min, $3 max of them */
+	PGMQ_PLAN_ARCHIVE,		   /* $1 msg_id */
+	PGMQ_PLAN_ARCHIVE_BATCH,   /* $1 msg_ids[], $2 min, $3 max of them */
+	PGMQ_PLAN_SET_VT,		   /* $1 vt, $2 msg_id */
+	PGMQ_PLAN_SET_VT_BATCH,	   /* $1 vt, $2 msg_ids[] */
+	PGMQ_PLAN_METRICS,		   /* no parameters */
+	PGMQ_PLAN_COUNT,		   /* no parameters: count(*) of the queue */
+	PGMQ_PLAN_FIFO_HEADS,	   /* $1 now: visible group heads, via fifo index */
+	PGMQ_PLAN_FIFO_HEADS_SCAN, /* $1 now: the same without the index */
+	PGMQ_PLAN_FIFO_LOCK,	   /* $1 msg_ids[], $2 now, $3 qty */
+	PGMQ_PLAN_FIFO_NEXT,	   /* $1 group, $2 after msg_id, $3 now, $4 qty */
+	PGMQ_PLAN_FIFO_CLAIM,	   /* $1 now, $2 new vt, $3 msg_ids[] */
 	PGMQ_NUM_PLANS
 } PgmqPlanKind;
 
@@ -86,37 +86,37 @@ typedef enum PgmqPlanKind
  */
 typedef struct PgmqQueue
 {
-	char		name[NAMEDATALEN];	/* hash key: queue name as given */
-	char		table_base[NAMEDATALEN];	/* lower(name); tables are q_/a_ + it */
-	bool		valid;			/* qrelid checked since the last invalidation */
-	Oid			qrelid;			/* pgmq.q_<name> */
-	Oid			arelid;			/* pgmq.a_<name>, or InvalidOid */
-	SPIPlanPtr	plans[PGMQ_NUM_PLANS];
-	dlist_node	lru_node;		/* most recently used first */
+	char	   name[NAMEDATALEN];		/* hash key: queue name as given */
+	char	   table_base[NAMEDATALEN]; /* lower(name); tables are q_/a_ + it */
+	bool	   valid;					/* qrelid checked since the last invalidation */
+	Oid		   qrelid;					/* pgmq.q_<name> */
+	Oid		   arelid;					/* pgmq.a_<name>, or InvalidOid */
+	SPIPlanPtr plans[PGMQ_NUM_PLANS];
+	dlist_node lru_node; /* most recently used first */
 } PgmqQueue;
 
 /* names.c */
-extern void pgmq_names_check(const char *name);
+extern void	 pgmq_names_check(const char *name);
 extern char *pgmq_names_table(const char *name, const char *prefix);
 extern char *pgmq_names_arg(FunctionCallInfo fcinfo, int argno);
 
 /* plans.c */
-extern void pgmq_plans_init(void);
+extern void		  pgmq_plans_init(void);
 extern PgmqQueue *pgmq_queue_open(const char *name, LOCKMODE lockmode);
 extern SPIPlanPtr pgmq_queue_plan(PgmqQueue *queue, PgmqPlanKind kind);
-extern char *pgmq_queue_sql(PgmqQueue *queue, PgmqPlanKind kind);
-extern void pgmq_queue_close(PgmqQueue *queue);
-extern char *pgmq_queue_table(PgmqQueue *queue, char prefix);
+extern char		 *pgmq_queue_sql(PgmqQueue *queue, PgmqPlanKind kind);
+extern void		  pgmq_queue_close(PgmqQueue *queue);
+extern char		 *pgmq_queue_table(PgmqQueue *queue, char prefix);
 
 /* exec.c: running a cached statement and returning its rows */
-extern uint64 pgmq_exec_plan(SPIPlanPtr plan, Datum *values, const char *nulls);
-extern void pgmq_exec_check_rows(TupleDesc want);
-extern void pgmq_return_messages(FunctionCallInfo fcinfo);
-extern void pgmq_return_ids(FunctionCallInfo fcinfo, bool sort);
-extern void pgmq_return_empty(FunctionCallInfo fcinfo);
+extern uint64	   pgmq_exec_plan(SPIPlanPtr plan, Datum *values, const char *nulls);
+extern void		   pgmq_exec_check_rows(TupleDesc want);
+extern void		   pgmq_return_messages(FunctionCallInfo fcinfo);
+extern void		   pgmq_return_ids(FunctionCallInfo fcinfo, bool sort);
+extern void		   pgmq_return_empty(FunctionCallInfo fcinfo);
 extern TimestampTz pgmq_timestamp_add_secs(TimestampTz ts, int64 secs,
 										   const char *what);
-extern int32 pgmq_int_arg(FunctionCallInfo fcinfo, int argno, const char *what);
+extern int32	   pgmq_int_arg(FunctionCallInfo fcinfo, int argno, const char *what);
 extern TimestampTz pgmq_timestamp_arg(FunctionCallInfo fcinfo, int argno,
 									  const char *what);
 
@@ -137,23 +137,23 @@ extern void pgmq_send_note_ids(Oid qrelid);
 extern void pgmq_wait_init(void);
 extern void pgmq_wait_note_send(Oid relid);
 extern void pgmq_wait_note_claim(Oid relid);
-typedef uint64 (*PgmqPollTry) (void *arg);
-extern uint64 pgmq_wait_poll(FunctionCallInfo fcinfo, Oid relid,
-							 TimestampTz deadline, int32 interval_ms,
-							 PgmqPollTry try_claim, void *arg);
+typedef uint64 (*PgmqPollTry)(void *arg);
+extern uint64	   pgmq_wait_poll(FunctionCallInfo fcinfo, Oid relid,
+								  TimestampTz deadline, int32 interval_ms,
+								  PgmqPollTry try_claim, void *arg);
 extern TimestampTz pgmq_wait_poll_args(FunctionCallInfo fcinfo, int argno,
 									   int32 *interval_ms);
 
 /* lowwater.c: where claims can start scanning a queue */
-extern void pgmq_lowwater_init(void);
+extern void	 pgmq_lowwater_init(void);
 extern int64 pgmq_lowwater_get(PgmqQueue *queue);
-extern void pgmq_lowwater_advance(PgmqQueue *queue);
+extern void	 pgmq_lowwater_advance(PgmqQueue *queue);
 
 /* maintenance.c: background workers for partitioned queues */
 extern void pgmq_maintenance_init(void);
 
 /* settings (pgmq.c, wait.c) */
-extern int	pgmq_max_cached_queues;
-extern int	pgmq_max_waiters;
+extern int pgmq_max_cached_queues;
+extern int pgmq_max_waiters;
 
-#endif							/* PGMQ_H */
+#endif /* PGMQ_H */

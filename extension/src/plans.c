@@ -272,7 +272,7 @@ static HTAB *queue_cache = NULL;
 static dlist_head queue_lru = DLIST_STATIC_INIT(queue_lru);
 
 /* Number of pgmq_queue_open calls not yet closed in this transaction. */
-static int	open_depth = 0;
+static int open_depth = 0;
 
 /*
  * What pgmq_queue_plan did in this backend: statements prepared and calls
@@ -303,7 +303,7 @@ static void
 queue_cache_relcache_cb(Datum arg, Oid relid)
 {
 	HASH_SEQ_STATUS status;
-	PgmqQueue  *queue;
+	PgmqQueue	   *queue;
 
 	if (queue_cache == NULL)
 		return;
@@ -339,7 +339,7 @@ pgmq_plans_init(void)
 static void
 create_cache(void)
 {
-	HASHCTL		ctl;
+	HASHCTL ctl;
 
 	ctl.keysize = NAMEDATALEN;
 	ctl.entrysize = sizeof(PgmqQueue);
@@ -356,7 +356,7 @@ evict_for_one_more(void)
 	while (hash_get_num_entries(queue_cache) >= pgmq_max_cached_queues &&
 		   !dlist_is_empty(&queue_lru))
 	{
-		PgmqQueue  *victim = dlist_tail_element(PgmqQueue, lru_node, &queue_lru);
+		PgmqQueue *victim = dlist_tail_element(PgmqQueue, lru_node, &queue_lru);
 
 		free_plans(victim);
 		dlist_delete(&victim->lru_node);
@@ -389,7 +389,7 @@ open_privileges(LOCKMODE lockmode)
 static bool
 check_open_privileges(Oid relid, AclMode mask, const char *relname)
 {
-	bool		is_missing = false;
+	bool is_missing = false;
 
 	if (pg_class_aclmask_ext(relid, GetUserId(), mask, ACLMASK_ANY, &is_missing) != 0)
 		return true;
@@ -400,7 +400,7 @@ check_open_privileges(Oid relid, AclMode mask, const char *relname)
 	if (relname == NULL)
 		return false;
 	aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, relname);
-	return false;				/* not reached */
+	return false; /* not reached */
 }
 
 /*
@@ -443,12 +443,12 @@ check_registered(PgmqQueue *queue, const char *name)
 PgmqQueue *
 pgmq_queue_open(const char *name, LOCKMODE lockmode)
 {
-	PgmqQueue  *queue;
-	bool		found;
-	Oid			nspid;
-	Oid			relid;
-	char	   *qtable;
-	AclMode		privileges = open_privileges(lockmode);
+	PgmqQueue *queue;
+	bool	   found;
+	Oid		   nspid;
+	Oid		   relid;
+	char	  *qtable;
+	AclMode	   privileges = open_privileges(lockmode);
 
 	if (queue_cache == NULL)
 		create_cache();
@@ -540,7 +540,7 @@ pgmq_queue_table(PgmqQueue *queue, char prefix)
 static char *
 total_messages_expr(PgmqQueue *queue)
 {
-	Oid			seqid = getIdentitySequence(queue->qrelid, 1, true);
+	Oid seqid = getIdentitySequence(queue->qrelid, 1, true);
 
 	if (!OidIsValid(seqid))
 		return pstrdup("0::pg_catalog.int8");
@@ -557,7 +557,7 @@ static char *
 expand_template(const char *tmpl, PgmqQueue *queue)
 {
 	StringInfoData buf;
-	const char *p = tmpl;
+	const char	  *p = tmpl;
 
 	initStringInfo(&buf);
 	while (*p)
@@ -603,8 +603,8 @@ SPIPlanPtr
 pgmq_queue_plan(PgmqQueue *queue, PgmqPlanKind kind)
 {
 	const PlanTemplate *tmpl = &plan_templates[kind];
-	char	   *sql;
-	SPIPlanPtr	plan;
+	char			   *sql;
+	SPIPlanPtr			plan;
 
 	if (queue->plans[kind] != NULL)
 	{
@@ -634,14 +634,14 @@ PG_FUNCTION_INFO_V1(pgmq_plan_cache_stats);
 Datum
 pgmq_plan_cache_stats(PG_FUNCTION_ARGS)
 {
-	TupleDesc	tupdesc;
-	Datum		values[3];
-	bool		nulls[3] = {false, false, false};
+	TupleDesc tupdesc;
+	Datum	  values[3];
+	bool	  nulls[3] = {false, false, false};
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "pgmq: return type must be a row type");
 	values[0] = Int64GetDatum(queue_cache == NULL ? 0 :
-							  hash_get_num_entries(queue_cache));
+													hash_get_num_entries(queue_cache));
 	values[1] = Int64GetDatum(plans_prepared);
 	values[2] = Int64GetDatum(plan_hits);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),

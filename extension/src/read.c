@@ -37,16 +37,16 @@ PG_FUNCTION_INFO_V1(pgmq_set_vt_untyped);
 /* The arguments of a read. */
 typedef struct ReadArgs
 {
-	int32		vt;				/* seconds to hide claimed messages */
-	int32		qty;			/* most messages to claim */
-	Jsonb	   *conditional;	/* message filter, or NULL for none */
+	int32  vt;			/* seconds to hide claimed messages */
+	int32  qty;			/* most messages to claim */
+	Jsonb *conditional; /* message filter, or NULL for none */
 } ReadArgs;
 
 /* Raises 22023 unless qty is zero or more. */
 static int32
 qty_arg(FunctionCallInfo fcinfo, int argno)
 {
-	int32		qty = pgmq_int_arg(fcinfo, argno, "qty");
+	int32 qty = pgmq_int_arg(fcinfo, argno, "qty");
 
 	if (qty < 0)
 		ereport(ERROR,
@@ -67,7 +67,7 @@ read_args(FunctionCallInfo fcinfo, int cond_argno, ReadArgs *args)
 	args->conditional = NULL;
 	if (!PG_ARGISNULL(cond_argno))
 	{
-		Jsonb	   *cond = PG_GETARG_JSONB_P(cond_argno);
+		Jsonb *cond = PG_GETARG_JSONB_P(cond_argno);
 
 		if (!(JB_ROOT_IS_OBJECT(cond) && JB_ROOT_COUNT(cond) == 0))
 			args->conditional = cond;
@@ -83,7 +83,7 @@ static void
 after_claim(PgmqQueue *queue)
 {
 	SPITupleTable *claimed = SPI_tuptable;
-	uint64		nclaimed = SPI_processed;
+	uint64		   nclaimed = SPI_processed;
 
 	pgmq_lowwater_advance(queue);
 	SPI_tuptable = claimed;
@@ -123,9 +123,9 @@ claim(PgmqQueue *queue, const ReadArgs *args)
 Datum
 pgmq_read(PG_FUNCTION_ARGS)
 {
-	char	   *name = pgmq_names_arg(fcinfo, 0);
-	ReadArgs	args;
-	PgmqQueue  *queue;
+	char	  *name = pgmq_names_arg(fcinfo, 0);
+	ReadArgs   args;
+	PgmqQueue *queue;
 
 	read_args(fcinfo, 3, &args);
 	queue = pgmq_queue_open(name, RowExclusiveLock);
@@ -153,15 +153,15 @@ pgmq_read(PG_FUNCTION_ARGS)
 /* A try of read_with_poll. */
 typedef struct PollRead
 {
-	PgmqQueue  *queue;
-	ReadArgs   *args;
+	PgmqQueue *queue;
+	ReadArgs  *args;
 } PollRead;
 
 static uint64
 poll_try(void *arg)
 {
-	PollRead   *p = arg;
-	uint64		claimed = claim(p->queue, p->args);
+	PollRead *p = arg;
+	uint64	  claimed = claim(p->queue, p->args);
 
 	if (claimed == 0)
 		SPI_freetuptable(SPI_tuptable);
@@ -198,10 +198,10 @@ pgmq_read_with_poll(PG_FUNCTION_ARGS)
 Datum
 pgmq_pop(PG_FUNCTION_ARGS)
 {
-	char	   *name = pgmq_names_arg(fcinfo, 0);
-	int32		qty = qty_arg(fcinfo, 1);
-	Datum		values[3];
-	PgmqQueue  *queue;
+	char	  *name = pgmq_names_arg(fcinfo, 0);
+	int32	   qty = qty_arg(fcinfo, 1);
+	Datum	   values[3];
+	PgmqQueue *queue;
 
 	values[0] = TimestampTzGetDatum(GetCurrentTimestamp());
 	values[1] = Int64GetDatum(qty);
@@ -224,9 +224,9 @@ pgmq_pop(PG_FUNCTION_ARGS)
 static Datum
 set_vt(FunctionCallInfo fcinfo, Datum ids, bool batch, TimestampTz vt)
 {
-	char	   *name = pgmq_names_arg(fcinfo, 0);
-	Datum		values[2];
-	PgmqQueue  *queue;
+	char	  *name = pgmq_names_arg(fcinfo, 0);
+	Datum	   values[2];
+	PgmqQueue *queue;
 
 	values[0] = TimestampTzGetDatum(vt);
 	values[1] = ids;
@@ -294,8 +294,8 @@ pgmq_set_vt_batch_at(PG_FUNCTION_ARGS)
 static Datum
 parse_as(const char *str, Oid typid)
 {
-	Oid			input;
-	Oid			ioparam;
+	Oid input;
+	Oid ioparam;
 
 	getTypeInputInfo(typid, &input, &ioparam);
 	return OidInputFunctionCall(input, (char *) str, ioparam, -1);

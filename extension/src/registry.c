@@ -43,14 +43,14 @@ PG_FUNCTION_INFO_V1(pgmq_registered_name);
 PG_FUNCTION_INFO_V1(pgmq_queue_in_place);
 
 /* The registry's index on lower(queue_name) (pgmq.sql). */
-#define META_LOWER_INDEX	"meta_queue_name_lower_idx"
+#define META_LOWER_INDEX "meta_queue_name_lower_idx"
 
 /* Column 1 of a pgmq.meta row, palloc'd. */
 static char *
 slot_queue_name(TupleTableSlot *slot)
 {
-	bool		isnull;
-	Datum		d = slot_getattr(slot, 1, &isnull);
+	bool  isnull;
+	Datum d = slot_getattr(slot, 1, &isnull);
 
 	return isnull ? NULL : TextDatumGetCString(d);
 }
@@ -63,13 +63,13 @@ slot_queue_name(TupleTableSlot *slot)
 char *
 pgmq_registry_find(const char *table_base)
 {
-	Oid			nspid = get_namespace_oid(PGMQ_SCHEMA, true);
-	Oid			metaid;
-	Oid			idxid;
-	Relation	rel;
-	Snapshot	snap;
+	Oid				nspid = get_namespace_oid(PGMQ_SCHEMA, true);
+	Oid				metaid;
+	Oid				idxid;
+	Relation		rel;
+	Snapshot		snap;
 	TupleTableSlot *slot;
-	char	   *found = NULL;
+	char		   *found = NULL;
 
 	metaid = OidIsValid(nspid) ? get_relname_relid("meta", nspid) : InvalidOid;
 	if (!OidIsValid(metaid))
@@ -81,9 +81,9 @@ pgmq_registry_find(const char *table_base)
 	slot = table_slot_create(rel, NULL);
 	if (OidIsValid(idxid))
 	{
-		Relation	idx = index_open(idxid, AccessShareLock);
+		Relation	  idx = index_open(idxid, AccessShareLock);
 		IndexScanDesc scan;
-		ScanKeyData key;
+		ScanKeyData	  key;
 
 		ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid,
 							   DEFAULT_COLLATION_OID, F_TEXTEQ,
@@ -102,7 +102,7 @@ pgmq_registry_find(const char *table_base)
 
 		while (found == NULL && table_scan_getnextslot(scan, ForwardScanDirection, slot))
 		{
-			char	   *name = slot_queue_name(slot);
+			char *name = slot_queue_name(slot);
 
 			if (name != NULL &&
 				strcmp(pgmq_names_table(name, "q") + 2, table_base) == 0)
@@ -125,13 +125,13 @@ pgmq_registry_find(const char *table_base)
 List *
 pgmq_registry_names(void)
 {
-	Oid			nspid = get_namespace_oid(PGMQ_SCHEMA, true);
-	Oid			metaid = OidIsValid(nspid) ? get_relname_relid("meta", nspid) : InvalidOid;
-	Relation	rel;
-	Snapshot	snap;
+	Oid				nspid = get_namespace_oid(PGMQ_SCHEMA, true);
+	Oid				metaid = OidIsValid(nspid) ? get_relname_relid("meta", nspid) : InvalidOid;
+	Relation		rel;
+	Snapshot		snap;
 	TupleTableSlot *slot;
-	TableScanDesc scan;
-	List	   *names = NIL;
+	TableScanDesc	scan;
+	List		   *names = NIL;
 
 	if (!OidIsValid(metaid))
 		return NIL;
@@ -141,7 +141,7 @@ pgmq_registry_names(void)
 	scan = table_beginscan(rel, snap, 0, NULL);
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
-		char	   *name = slot_queue_name(slot);
+		char *name = slot_queue_name(slot);
 
 		if (name != NULL)
 			names = lappend(names, name);
@@ -164,8 +164,8 @@ pgmq_registry_names(void)
 Datum
 pgmq_registered_name(PG_FUNCTION_ARGS)
 {
-	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	char	   *found = pgmq_registry_find(pgmq_names_table(name, "q") + 2);
+	char *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char *found = pgmq_registry_find(pgmq_names_table(name, "q") + 2);
 
 	if (found == NULL)
 		PG_RETURN_NULL();
@@ -176,7 +176,7 @@ pgmq_registered_name(PG_FUNCTION_ARGS)
 static bool
 index_of(const char *relname, Oid nspid, Oid table)
 {
-	Oid			idx = get_relname_relid(relname, nspid);
+	Oid idx = get_relname_relid(relname, nspid);
 
 	return OidIsValid(idx) && IndexGetRelation(idx, true) == table;
 }
@@ -217,13 +217,13 @@ has_trigger(Oid relid, const char *tgname)
 Datum
 pgmq_queue_in_place(PG_FUNCTION_ARGS)
 {
-	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	char	   *base = pgmq_names_table(name, "q") + 2;
-	char	   *registered = pgmq_registry_find(base);
-	Oid			nspid = get_namespace_oid(PGMQ_SCHEMA, true);
-	Oid			qrelid;
-	Oid			arelid;
-	char		kind;
+	char *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char *base = pgmq_names_table(name, "q") + 2;
+	char *registered = pgmq_registry_find(base);
+	Oid	  nspid = get_namespace_oid(PGMQ_SCHEMA, true);
+	Oid	  qrelid;
+	Oid	  arelid;
+	char  kind;
 
 	if (registered == NULL || strcmp(registered, name) != 0 || !OidIsValid(nspid))
 		PG_RETURN_NULL();

@@ -43,7 +43,7 @@ PG_FUNCTION_INFO_V1(pgmq_validate_batch_params);
  * transaction was given can be issued again after a crash (0: nothing to do).
  */
 static XLogRecPtr ids_flush_lsn = InvalidXLogRecPtr;
-static bool ids_callback_registered = false;
+static bool		  ids_callback_registered = false;
 
 /*
  * Flushes before the commit: the commit of a transaction that wrote only
@@ -88,8 +88,8 @@ ids_xact_cb(XactEvent event, void *arg)
 void
 pgmq_send_note_ids(Oid qrelid)
 {
-	Oid			seqid;
-	Relation	seqrel;
+	Oid		 seqid;
+	Relation seqrel;
 
 	if (get_rel_persistence(qrelid) != RELPERSISTENCE_UNLOGGED)
 		return;
@@ -99,8 +99,8 @@ pgmq_send_note_ids(Oid qrelid)
 	seqrel = relation_open(seqid, AccessShareLock);
 	if (RelationNeedsWAL(seqrel))
 	{
-		Buffer		buf = ReadBuffer(seqrel, 0);
-		XLogRecPtr	lsn;
+		Buffer	   buf = ReadBuffer(seqrel, 0);
+		XLogRecPtr lsn;
 
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		lsn = PageGetLSN(BufferGetPage(buf));
@@ -134,7 +134,7 @@ batch_length(ArrayType *arr)
 static void
 check_batch(ArrayType *msgs, ArrayType *headers)
 {
-	int			nmsgs;
+	int nmsgs;
 
 	if (msgs == NULL)
 		ereport(ERROR,
@@ -151,7 +151,7 @@ check_batch(ArrayType *msgs, ArrayType *headers)
 				 errmsg("msgs cannot contain NULL elements")));
 	if (headers != NULL)
 	{
-		int			nheaders = batch_length(headers);
+		int nheaders = batch_length(headers);
 
 		if (nheaders != nmsgs)
 			ereport(ERROR,
@@ -174,7 +174,7 @@ void
 pgmq_send_params(FunctionCallInfo fcinfo, bool batch, bool with_headers,
 				 TimestampTz vt, Datum *values, char *nulls)
 {
-	bool		headers_given = with_headers && !PG_ARGISNULL(2);
+	bool headers_given = with_headers && !PG_ARGISNULL(2);
 
 	if (batch)
 		check_batch(PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1),
@@ -195,9 +195,9 @@ pgmq_send_params(FunctionCallInfo fcinfo, bool batch, bool with_headers,
 /* Where a send's visibility time comes from. */
 typedef enum DelayKind
 {
-	DELAY_NONE,					/* visible now */
-	DELAY_SECONDS,				/* last argument: seconds from now */
-	DELAY_AT					/* last argument: a timestamptz */
+	DELAY_NONE,	   /* visible now */
+	DELAY_SECONDS, /* last argument: seconds from now */
+	DELAY_AT	   /* last argument: a timestamptz */
 } DelayKind;
 
 /*

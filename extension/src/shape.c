@@ -36,7 +36,7 @@ typedef struct ShapeColumn
 {
 	const char *name;
 	Oid			type;
-	bool		archive_only;	/* only the archive table has it */
+	bool		archive_only; /* only the archive table has it */
 } ShapeColumn;
 
 static const ShapeColumn shape_columns[] = {
@@ -59,11 +59,11 @@ static const ShapeColumn shape_columns[] = {
 void
 pgmq_shape_check_relation(Oid relid, const char *name, bool archive)
 {
-	char		relkind = get_rel_relkind(relid);
-	char	   *relname = get_rel_name(relid);
+	char  relkind = get_rel_relkind(relid);
+	char *relname = get_rel_name(relid);
 
 	if (relname == NULL)
-		return;					/* dropped meanwhile: the statements will say */
+		return; /* dropped meanwhile: the statements will say */
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -75,8 +75,8 @@ pgmq_shape_check_relation(Oid relid, const char *name, bool archive)
 	for (int i = 0; i < lengthof(shape_columns); i++)
 	{
 		const ShapeColumn *col = &shape_columns[i];
-		HeapTuple	tup;
-		Oid			have;
+		HeapTuple		   tup;
+		Oid				   have;
 
 		if (col->archive_only && !archive)
 			continue;

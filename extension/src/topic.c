@@ -52,7 +52,7 @@ static bool
 is_word_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		(c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+		   (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
 }
 
 /*
@@ -63,9 +63,9 @@ is_word_char(char c)
 static void
 check_topic_text(text *t, const char *what, bool wildcards)
 {
-	char	   *str;
-	int			len;
-	int			nchars;
+	char *str;
+	int	  len;
+	int	  nchars;
 
 	if (t == NULL)
 		ereport(ERROR,
@@ -134,7 +134,7 @@ typedef uint64 BitWord;
 static BitWord *
 key_row(const char *key, int klen, int nwords, char c, bool not_dot)
 {
-	BitWord    *row = palloc0(sizeof(BitWord) * nwords);
+	BitWord *row = palloc0(sizeof(BitWord) * nwords);
 
 	for (int j = 1; j <= klen; j++)
 	{
@@ -157,33 +157,33 @@ key_row(const char *key, int klen, int nwords, char c, bool not_dot)
 static bool
 topic_matches(const char *key, int klen, const char *pat, int plen)
 {
-	int			nwords = klen / BITS_PER_WORD + 1;
-	BitWord    *reach;
-	BitWord    *not_dot = NULL;
-	BitWord    *lit[256] = {0};
-	BitWord		last_mask;
-	int			lo = 0;			/* words below lo are zero, and stay so */
-	bool		result = true;
+	int		 nwords = klen / BITS_PER_WORD + 1;
+	BitWord *reach;
+	BitWord *not_dot = NULL;
+	BitWord *lit[256] = {0};
+	BitWord	 last_mask;
+	int		 lo = 0; /* words below lo are zero, and stay so */
+	bool	 result = true;
 
 	if (memchr(pat, '*', plen) == NULL && memchr(pat, '#', plen) == NULL)
 		return klen == plen && memcmp(key, pat, klen) == 0;
 
 	/* Bits past position klen must stay clear. */
 	last_mask = (klen % BITS_PER_WORD == BITS_PER_WORD - 1) ? ~(BitWord) 0 :
-		(((BitWord) 1 << (klen % BITS_PER_WORD + 1)) - 1);
+															  (((BitWord) 1 << (klen % BITS_PER_WORD + 1)) - 1);
 	reach = palloc0(sizeof(BitWord) * nwords);
 	reach[0] = 1;
 
 	for (int p = 0; p < plen; p++)
 	{
 		unsigned char c = (unsigned char) pat[p];
-		bool		any = false;
+		bool		  any = false;
 
 		CHECK_FOR_INTERRUPTS();
 		if (c == '#')
 		{
 			/* Every prefix from the shortest reached one on. */
-			int			w = lo;
+			int w = lo;
 
 			while (reach[w] == 0)
 				w++;
@@ -200,9 +200,9 @@ topic_matches(const char *key, int klen, const char *pat, int plen)
 			 * reached bit to its end: adding the seeds to the run mask
 			 * carries through each run from its lowest seed (see below).
 			 */
-			BitWord    *mask;
-			BitWord		shift_in = 0;	/* reach[lo - 1] is zero */
-			BitWord		carry = 0;
+			BitWord *mask;
+			BitWord	 shift_in = 0; /* reach[lo - 1] is zero */
+			BitWord	 carry = 0;
 
 			if (c == '*')
 			{
@@ -218,8 +218,8 @@ topic_matches(const char *key, int klen, const char *pat, int plen)
 			}
 			for (int i = lo; i < nwords; i++)
 			{
-				BitWord		cur = reach[i];
-				BitWord		seeds = ((cur << 1) | shift_in) & mask[i];
+				BitWord cur = reach[i];
+				BitWord seeds = ((cur << 1) | shift_in) & mask[i];
 
 				shift_in = cur >> (BITS_PER_WORD - 1);
 				if (c == '*')
@@ -231,9 +231,9 @@ topic_matches(const char *key, int klen, const char *pat, int plen)
 					 * s2..., and or-ing the seeds back in gives s1..end.
 					 * The carry out of a word seeds the next one's bit 0.
 					 */
-					BitWord		sum = mask[i] + seeds;
-					BitWord		c1 = sum < mask[i];
-					BitWord		sum2 = sum + carry;
+					BitWord sum = mask[i] + seeds;
+					BitWord c1 = sum < mask[i];
+					BitWord sum2 = sum + carry;
 
 					carry = c1 | (sum2 < sum);
 					seeds = ((sum2 ^ mask[i]) | seeds) & mask[i];
@@ -297,8 +297,8 @@ pgmq_validate_topic_pattern(PG_FUNCTION_ARGS)
 Datum
 pgmq_topic_matches(PG_FUNCTION_ARGS)
 {
-	text	   *key = PG_GETARG_TEXT_PP(0);
-	text	   *pat = PG_GETARG_TEXT_PP(1);
+	text *key = PG_GETARG_TEXT_PP(0);
+	text *pat = PG_GETARG_TEXT_PP(1);
 
 	PG_RETURN_BOOL(topic_matches(VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key),
 								 VARDATA_ANY(pat), VARSIZE_ANY_EXHDR(pat)));
@@ -313,14 +313,15 @@ static char **
 matching_queues(const char *routing_key, int *n)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	int			klen = strlen(routing_key);
-	char	  **names;
-	int			count = 0;
+	int			  klen = strlen(routing_key);
+	char		**names;
+	int			  count = 0;
 
 	if (bindings_plan == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare("SELECT b.queue_name, b.pattern FROM pgmq.topic_bindings b"
-									   " ORDER BY b.queue_name", 0, NULL);
+		SPIPlanPtr plan = SPI_prepare("SELECT b.queue_name, b.pattern FROM pgmq.topic_bindings b"
+									  " ORDER BY b.queue_name",
+									  0, NULL);
 
 		if (plan == NULL || SPI_keepplan(plan) != 0)
 			elog(ERROR, "pgmq: could not prepare the topic bindings query: %s",
@@ -333,12 +334,12 @@ matching_queues(const char *routing_key, int *n)
 	names = palloc(sizeof(char *) * Max(SPI_processed, 1));
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
-		HeapTuple	row = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		text	   *queue_name;
-		text	   *pattern;
-		char	   *name;
+		HeapTuple row = SPI_tuptable->vals[i];
+		TupleDesc desc = SPI_tuptable->tupdesc;
+		bool	  isnull;
+		text	 *queue_name;
+		text	 *pattern;
+		char	 *name;
 
 		queue_name = DatumGetTextPP(SPI_getbinval(row, desc, 1, &isnull));
 		pattern = DatumGetTextPP(SPI_getbinval(row, desc, 2, &isnull));
@@ -363,14 +364,14 @@ matching_queues(const char *routing_key, int *n)
 Datum
 pgmq_send_topic(PG_FUNCTION_ARGS)
 {
-	int			nargs = PG_NARGS();
-	bool		with_headers = nargs == 4;
-	int32		delay = 0;
-	char	   *routing_key;
-	char	  **queues;
-	int			nqueues;
-	Datum		values[3];
-	char		nulls[3];
+	int	   nargs = PG_NARGS();
+	bool   with_headers = nargs == 4;
+	int32  delay = 0;
+	char  *routing_key;
+	char **queues;
+	int	   nqueues;
+	Datum  values[3];
+	char   nulls[3];
 
 	check_topic_text(PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0), "routing_key", false);
 	routing_key = text_to_cstring(PG_GETARG_TEXT_PP(0));
@@ -392,7 +393,7 @@ pgmq_send_topic(PG_FUNCTION_ARGS)
 	queues = matching_queues(routing_key, &nqueues);
 	for (int i = 0; i < nqueues; i++)
 	{
-		PgmqQueue  *queue = pgmq_queue_open(queues[i], RowExclusiveLock);
+		PgmqQueue *queue = pgmq_queue_open(queues[i], RowExclusiveLock);
 
 		pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_SEND), values, nulls);
 		SPI_freetuptable(SPI_tuptable);
@@ -412,11 +413,11 @@ static Datum
 send_batch_topic(FunctionCallInfo fcinfo, bool with_headers, TimestampTz vt)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *routing_key;
-	char	  **queues;
-	int			nqueues;
-	Datum		values[3];
-	char		nulls[3];
+	char		  *routing_key;
+	char		 **queues;
+	int			   nqueues;
+	Datum		   values[3];
+	char		   nulls[3];
 
 	check_topic_text(PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0), "routing_key", false);
 	routing_key = text_to_cstring(PG_GETARG_TEXT_PP(0));
@@ -427,16 +428,16 @@ send_batch_topic(FunctionCallInfo fcinfo, bool with_headers, TimestampTz vt)
 	queues = matching_queues(routing_key, &nqueues);
 	for (int i = 0; i < nqueues; i++)
 	{
-		PgmqQueue  *queue = pgmq_queue_open(queues[i], RowExclusiveLock);
-		uint64		rows;
-		Datum		out[2];
-		bool		outnulls[2] = {false, false};
+		PgmqQueue *queue = pgmq_queue_open(queues[i], RowExclusiveLock);
+		uint64	   rows;
+		Datum	   out[2];
+		bool	   outnulls[2] = {false, false};
 
 		rows = pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_SEND_BATCH), values, nulls);
 		out[0] = CStringGetTextDatum(queues[i]);
 		for (uint64 r = 0; r < rows; r++)
 		{
-			bool		isnull;
+			bool isnull;
 
 			out[1] = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnulls);
@@ -465,7 +466,7 @@ pgmq_send_batch_topic(PG_FUNCTION_ARGS)
 Datum
 pgmq_send_batch_topic_delay(PG_FUNCTION_ARGS)
 {
-	int			nfixed = PG_NARGS() - 1;
+	int nfixed = PG_NARGS() - 1;
 
 	return send_batch_topic(fcinfo, nfixed == 3,
 							pgmq_timestamp_add_secs(GetCurrentTimestamp(),
@@ -479,7 +480,7 @@ pgmq_send_batch_topic_delay(PG_FUNCTION_ARGS)
 Datum
 pgmq_send_batch_topic_at(PG_FUNCTION_ARGS)
 {
-	int			nfixed = PG_NARGS() - 1;
+	int nfixed = PG_NARGS() - 1;
 
 	return send_batch_topic(fcinfo, nfixed == 3,
 							pgmq_timestamp_arg(fcinfo, nfixed, "delay"));

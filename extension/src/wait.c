@@ -66,21 +66,21 @@
 /* One registered reader; relid == InvalidOid marks a free slot. */
 typedef struct PgmqWaiter
 {
-	Oid			dbid;
-	Oid			relid;
-	int			pgprocno;
+	Oid dbid;
+	Oid relid;
+	int pgprocno;
 } PgmqWaiter;
 
 typedef struct PgmqWaitState
 {
-	LWLock	   *lock;
-	int			nslots;
-	pg_atomic_uint32 nwaiting;	/* slots in use; lets committers skip the scan */
-	PgmqWaiter	waiters[FLEXIBLE_ARRAY_MEMBER];
+	LWLock			*lock;
+	int				 nslots;
+	pg_atomic_uint32 nwaiting; /* slots in use; lets committers skip the scan */
+	PgmqWaiter		 waiters[FLEXIBLE_ARRAY_MEMBER];
 } PgmqWaitState;
 
 /* Size of the waiter table (pgmq.max_waiters); fixed at server start. */
-int			pgmq_max_waiters = 256;
+int pgmq_max_waiters = 256;
 
 static PgmqWaitState *wait_state = NULL;
 
@@ -95,8 +95,8 @@ static bool exit_callback_registered = false;
 static List *wake_on_commit = NIL;
 static List *wake_on_abort = NIL;
 
-static shmem_request_hook_type prev_shmem_request_hook = NULL;
-static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+static shmem_request_hook_type	prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type	prev_shmem_startup_hook = NULL;
 static ProcessUtility_hook_type prev_ProcessUtility_hook = NULL;
 
 static Size
@@ -118,7 +118,7 @@ wait_shmem_request(void)
 static void
 wait_shmem_startup(void)
 {
-	bool		found;
+	bool found;
 
 	if (prev_shmem_startup_hook)
 		prev_shmem_startup_hook();
@@ -143,7 +143,7 @@ wait_shmem_startup(void)
 static void
 wake_readers(List *relids, bool all)
 {
-	ListCell   *lc;
+	ListCell *lc;
 
 	if (wait_state == NULL || (relids == NIL && !all))
 		return;
@@ -240,8 +240,8 @@ wait_process_utility(PlannedStmt *pstmt, const char *queryString,
 					 ParamListInfo params, QueryEnvironment *queryEnv,
 					 DestReceiver *dest, QueryCompletion *qc)
 {
-	Node	   *node = pstmt->utilityStmt;
-	bool		finishes_prepared = false;
+	Node *node = pstmt->utilityStmt;
+	bool  finishes_prepared = false;
 
 	if (IsA(node, TransactionStmt))
 	{
@@ -387,10 +387,10 @@ static bool
 may_release_xmin(FunctionCallInfo fcinfo)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	EState	   *estate;
-	PlannedStmt *stmt;
-	Plan	   *plan;
-	ListCell   *lc;
+	EState		  *estate;
+	PlannedStmt	  *stmt;
+	Plan		  *plan;
+	ListCell	  *lc;
 
 	if (IsolationUsesXactSnapshot())
 		return false;
@@ -417,7 +417,7 @@ may_release_xmin(FunctionCallInfo fcinfo)
 		return false;
 	foreach(lc, plan->targetlist)
 	{
-		Node	   *expr = (Node *) lfirst_node(TargetEntry, lc)->expr;
+		Node *expr = (Node *) lfirst_node(TargetEntry, lc)->expr;
 
 		if (!IsA(expr, Var) && !IsA(expr, Const))
 			return false;
@@ -437,7 +437,7 @@ may_release_xmin(FunctionCallInfo fcinfo)
 static bool
 sleep_until(FunctionCallInfo fcinfo, TimestampTz deadline, int32 interval_ms)
 {
-	long		remaining_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+	long remaining_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
 
 	if (remaining_ms <= 0)
 		return false;
@@ -490,8 +490,8 @@ pgmq_wait_poll(FunctionCallInfo fcinfo, Oid relid, TimestampTz deadline,
 TimestampTz
 pgmq_wait_poll_args(FunctionCallInfo fcinfo, int argno, int32 *interval_ms)
 {
-	int32		max_poll_seconds = pgmq_int_arg(fcinfo, argno, "max_poll_seconds");
-	int32		poll_interval_ms = pgmq_int_arg(fcinfo, argno + 1, "poll_interval_ms");
+	int32 max_poll_seconds = pgmq_int_arg(fcinfo, argno, "max_poll_seconds");
+	int32 poll_interval_ms = pgmq_int_arg(fcinfo, argno + 1, "poll_interval_ms");
 
 	if (max_poll_seconds < 0)
 		ereport(ERROR,
