@@ -109,8 +109,8 @@ CREATE EXTENSION pgmq;
 SELECT pgmq.create('bench_ext');
 SELECT pgmq.create('bench_plain');
 SELECT pgmq.create('bench_up');
-DROP TRIGGER zz_pgmq_low_water_guard ON pgmq.q_bench_plain;
-DROP TRIGGER zz_pgmq_low_water_guard ON pgmq.q_bench_up;
+DROP TRIGGER IF EXISTS zz_pgmq_low_water_guard ON pgmq.q_bench_plain;
+DROP TRIGGER IF EXISTS zz_pgmq_low_water_guard ON pgmq.q_bench_up;
 SQL
 
 # The fourth queue, bench_part, is made by pgmq.create_partitioned and used
