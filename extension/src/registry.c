@@ -209,7 +209,8 @@ has_trigger(Oid relid, const char *tgname)
  *
  * The relkind of the queue table ('r' or 'p') if queue_name is registered
  * under exactly that name and its objects are all there (for a plain
- * queue: both tables, the vt index and the archived_at index), else NULL.
+ * queue: both tables, the vt index, the archived_at index and the
+ * low-water guard trigger), else NULL.
  * Reads the catalogs and the registry as they are now, also in a
  * REPEATABLE READ transaction, and takes no lock on the queue: this is
  * what lets create() on an existing queue leave its traffic alone.
