@@ -112,7 +112,9 @@ sub wait_up
 	my ($since) = @_;
 	sleep 0.3;
 	my $deadline = time() + 300;
-	until ($node->psql('postgres', 'SELECT 1', timeout => 30) == 0)
+	# psql may exit (server still in recovery) before it reads its input:
+	# IPC::Run then dies with "Broken pipe", which only means "not yet".
+	until (eval { $node->psql('postgres', 'SELECT 1', timeout => 30) == 0 })
 	{
 		die "the server did not come back within 300 s" if time() > $deadline;
 		sleep 0.2;
@@ -148,9 +150,12 @@ sub children_of
 
 sub backend_pids
 {
-	my ($ret, $out) = $node->psql('postgres', q{SELECT pid FROM pg_stat_activity
-		WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()}, timeout => 30);
-	return $ret == 0 ? split(/\n/, $out) : ();
+	# The server may be going down or coming up: no pids then (see wait_up).
+	my ($ret, $out) = eval {
+		$node->psql('postgres', q{SELECT pid FROM pg_stat_activity
+			WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()}, timeout => 30);
+	};
+	return (defined $ret && $ret == 0) ? split(/\n/, $out) : ();
 }
 
 my %inject = (
