@@ -124,9 +124,9 @@ sub check
 {
 	my ($q, $final, $vt_us) = @_;
 	my %c = map { $_ => 0 } @ANOMALIES;
-	my (%sent_id, %unknown_ps, %terminal);
+	my (%holders, %unknown_ps, %terminal, %seen);
 
-	# Sends: which (p, s) each id stands for.
+	# Sends: which (p, s) each id stands for, with the send's status.
 	for my $e (@{ $q->{sends} })
 	{
 		next if $e->{status} eq 'fail';
@@ -138,11 +138,7 @@ sub check
 				$unknown_ps{$ps} = 1;
 				next;
 			}
-			if (exists $sent_id{ $it->{id} } && $sent_id{ $it->{id} } ne $ps)
-			{
-				$c{ids_reissued}++;
-			}
-			$sent_id{ $it->{id} } = $ps;
+			$holders{ $it->{id} }{$ps} = $e->{status};
 			$c{acked}++ if $e->{status} eq 'ok';
 			$c{sends_info}++ if $e->{status} eq 'info';
 		}
@@ -173,7 +169,8 @@ sub check
 	my $is_phantom = sub {
 		my ($r) = @_;
 		my $ps = "$r->{p}:$r->{s}";
-		return $sent_id{ $r->{id} } ne $ps if exists $sent_id{ $r->{id} };
+		$seen{ $r->{id} }{$ps} = 1;
+		return !exists $holders{ $r->{id} }{$ps} if exists $holders{ $r->{id} };
 		return !$unknown_ps{$ps};
 	};
 
@@ -278,6 +275,18 @@ sub check
 		$c{lost} += grep { $_->{id} ne '' && !$terminal{ $_->{id} } } @{ $e->{items} };
 	}
 	$c{$_} //= 0 for qw(acked sends_info deliveries redeliveries pops deletes archives acks_false);
+	# Reissued ids: one id given to two sends that both committed, as far
+	# as the history knows (acknowledged, or its message was seen). A send
+	# cut off before its COMMIT returned may not have committed; if it left
+	# no trace, its id may be handed out again after the crash.
+	for my $id (keys %holders)
+	{
+		my $h = $holders{$id};
+		next if keys %$h < 2;
+		my $committed = grep { $h->{$_} eq 'ok' || $seen{$id}{$_} } keys %$h;
+		$c{ids_reissued} += $committed - 1 if $committed >= 2;
+	}
+
 	return \%c;
 }
 
