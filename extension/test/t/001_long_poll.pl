@@ -142,6 +142,22 @@ sub waiter_pid
 	cmp_ok(time - $t0, '<', 10, 'woken by the rollback, not by the 100 s poll interval or the 30 s deadline');
 }
 
+# psql prints a notification when it runs its next command, and the
+# listening backend sends it once idle: ask again, for up to 10 s, until it
+# shows (or give up and let the check fail).
+sub notified
+{
+	my ($in, $out, $h) = @_;
+	my $deadline = time() + 10;
+	for (my $n = 0;; $n++)
+	{
+		$$in .= "SELECT 'after $n';\n";
+		$h->pump until $$out =~ /after $n/;
+		last if $$out =~ /Asynchronous notification/ || time() > $deadline;
+		select(undef, undef, undef, 0.1);
+	}
+}
+
 # 6. Insert notifications: a LISTEN session receives them, also for a
 # mixed-case queue name, and also after a crash emptied the throttle table.
 {
@@ -154,8 +170,7 @@ sub waiter_pid
 	$in .= "LISTEN \"pgmq.q_MixedCase.INSERT\";\nSELECT 'listening';\n";
 	$listener->pump until $out =~ /listening/;
 	$node->safe_psql('postgres', "SELECT pgmq.send('MixedCase', '{}')");
-	$in .= "SELECT 'after';\n";
-	$listener->pump until $out =~ /after/;
+	notified(\$in, \$out, $listener);
 	like($out, qr/Asynchronous notification "pgmq\.q_MixedCase\.INSERT"/, 'LISTEN session received the insert notification');
 	$in .= "\\q\n";
 	$listener->finish;
@@ -171,8 +186,7 @@ sub waiter_pid
 	$in .= "LISTEN \"pgmq.q_MixedCase.INSERT\";\nSELECT 'listening';\n";
 	$listener->pump until $out =~ /listening/;
 	$node->safe_psql('postgres', "SELECT pgmq.send('MixedCase', '{}')");
-	$in .= "SELECT 'after';\n";
-	$listener->pump until $out =~ /after/;
+	notified(\$in, \$out, $listener);
 	like($out, qr/Asynchronous notification "pgmq\.q_MixedCase\.INSERT"/, 'notifications continue after a crash');
 	is($node->safe_psql('postgres',
 			"SELECT throttle_interval_ms FROM pgmq.list_notify_insert_throttles() WHERE queue_name = 'MixedCase'"),
