@@ -77,7 +77,7 @@ unlike($parts, qr/q_tp_p0 |q_tp_p100 /, 'empty partitions past retention were dr
 like($parts, qr/q_tp_p200/, 'a partition past retention with an unread message is kept');
 is($node->safe_psql('postgres', "SELECT count(*) FROM pgmq.q_tp WHERE msg_id = 210"),
 	'1', 'the unread message is still in the queue');
-is($node->safe_psql('postgres', "SELECT count(*) FROM pgmq.read('tp', 30, 1000)"),
+is($node->safe_psql('postgres', "SELECT count(*) FROM pgmq.read('tp', 300, 1000)"),
 	'352', 'every unread message can still be read (210, 250-600)');
 my $reported = 0;
 for (1 .. 100)
