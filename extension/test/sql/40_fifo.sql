@@ -176,9 +176,9 @@ SELECT msg_id, read_ct FROM pgmq.read_grouped_head('fifo_q', 30, 3);
 -- Visibility expiry: after vt seconds the group is readable again, from
 -- its head, and read_ct counts the second delivery.
 SELECT pg_temp.reset('fifo_q');
-SELECT msg_id, read_ct FROM pgmq.read_grouped('fifo_q', 1, 1);
-SELECT count(*) AS blocked_a FROM pgmq.read_grouped('fifo_q', 1, 1) WHERE message->>'m' LIKE 'A%';
-SELECT pg_sleep(1.1);
+SELECT msg_id, read_ct FROM pgmq.read_grouped('fifo_q', 5, 1);
+SELECT count(*) AS blocked_a FROM pgmq.read_grouped('fifo_q', 5, 1) WHERE message->>'m' LIKE 'A%';
+SELECT pg_sleep(5.5);
 SELECT msg_id, read_ct, message FROM pgmq.read_grouped('fifo_q', 30, 1);
 
 -- A claim rolled back leaves the group available.
