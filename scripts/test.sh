@@ -188,6 +188,19 @@ suite_chaos() {
 	fi
 }
 
+# The API fuzzer (extension/test/fuzz): random calls, transactions,
+# cancels and terminations, then the ledger and registry checks.
+suite_fuzz() {
+	echo "== fuzz (${FUZZ_SECONDS:-60} s)"
+	if (cd "$WORK/test" && as_pg env TESTDIR="$WORK/test" PG_REGRESS="$PGXS_DIR/src/test/regress/pg_regress" \
+		FUZZ_SECONDS="${FUZZ_SECONDS:-60}" ${FUZZ_SEED:+FUZZ_SEED="$FUZZ_SEED"} \
+		prove -I "$PGXS_DIR/src/test/perl" -v fuzz/fuzz.pl); then
+		record fuzz/fuzz.pl ok
+	else
+		record fuzz/fuzz.pl fail
+	fi
+}
+
 suite_client() {
 	local t
 	echo "== client"
