@@ -5,7 +5,10 @@
 # is used but its programs and other extensions, and nothing of it changes.
 #
 #   test.sh [suite...]     suites: build regress isolation tap client chaos
-#                          (default: all; chaos runs CHAOS_SECONDS, default 75)
+#                          fuzz, and sqlsmith (default: all but sqlsmith;
+#                          chaos runs CHAOS_SECONDS, default 120, fuzz
+#                          FUZZ_SECONDS, default 60; sqlsmith, in make chaos,
+#                          SQLSMITH_QUERIES, default 10000)
 #
 # PGMQ_TAP_ONLY=<name without .pl> runs one TAP test (PGMQ_REGRESS_ONLY and
 # PGMQ_ISOLATION_ONLY likewise for one regression test or spec); PGMQ_MODEL_STEPS sets
@@ -31,7 +34,7 @@ PRIV_ROOT=${PGMQ_PREFIX:-$REPO_ROOT/build/test}
 private_use "$PRIV_ROOT" || exit 2
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(build regress isolation tap client chaos)
+[ ${#suites[@]} -gt 0 ] || suites=(build regress isolation tap client chaos fuzz)
 
 WORK=$(mktemp -d /tmp/pgmq-test.XXXXXX)
 chmod 755 "$WORK"
@@ -189,9 +192,9 @@ suite_tap() {
 # The crash-chaos run (extension/test/chaos): prints the counts of faults,
 # acknowledgements, deliveries and anomalies.
 suite_chaos() {
-	echo "== chaos (${CHAOS_SECONDS:-75} s)"
+	echo "== chaos (${CHAOS_SECONDS:-120} s)"
 	if (cd "$WORK/test" && as_pg env TESTDIR="$WORK/test" PG_REGRESS="$PGXS_DIR/src/test/regress/pg_regress" \
-		CHAOS_SECONDS="${CHAOS_SECONDS:-75}" ${CHAOS_SEED:+CHAOS_SEED="$CHAOS_SEED"} \
+		CHAOS_SECONDS="${CHAOS_SECONDS:-120}" ${CHAOS_SEED:+CHAOS_SEED="$CHAOS_SEED"} \
 		prove -I "$PGXS_DIR/src/test/perl" -I "$WORK/test/chaos" -v chaos/chaos.pl); then
 		record chaos/chaos.pl ok
 	else
@@ -209,6 +212,18 @@ suite_fuzz() {
 		record fuzz/fuzz.pl ok
 	else
 		record fuzz/fuzz.pl fail
+	fi
+}
+
+# SQLsmith against a database with queues (extension/test/fuzz/sqlsmith.pl).
+suite_sqlsmith() {
+	echo "== sqlsmith (${SQLSMITH_QUERIES:-10000} queries)"
+	if (cd "$WORK/test" && as_pg env TESTDIR="$WORK/test" PG_REGRESS="$PGXS_DIR/src/test/regress/pg_regress" \
+		SQLSMITH_QUERIES="${SQLSMITH_QUERIES:-10000}" ${SQLSMITH_SEED:+SQLSMITH_SEED="$SQLSMITH_SEED"} \
+		prove -I "$PGXS_DIR/src/test/perl" -v fuzz/sqlsmith.pl); then
+		record fuzz/sqlsmith.pl ok
+	else
+		record fuzz/sqlsmith.pl fail
 	fi
 }
 
