@@ -95,6 +95,15 @@ run_pg_regress() { # suite driver inputfile-dir tests...
 	if ! grep -qE '\.\.\. (ok|FAILED|failed)' "$out/run.log"; then
 		record "$suite/(driver)" fail
 	fi
+	# No server process crashed or hit an assertion while the suite ran.
+	if [ -f "$out/log/postmaster.log" ]; then
+		if grep -qE 'terminated by signal|^TRAP:|PANIC:' "$out/log/postmaster.log"; then
+			grep -E 'terminated by signal|^TRAP:|PANIC:' "$out/log/postmaster.log" | head -5
+			record "$suite/server-log" fail
+		else
+			record "$suite/server-log" ok
+		fi
+	fi
 	# A test the driver did not report, or one without an expected output,
 	# is a failure too (a renamed file must not silently drop out).
 	local t

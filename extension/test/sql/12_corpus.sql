@@ -5,7 +5,7 @@
 -- matches the tables one to one and no relation was left outside the
 -- queues'. scripts/test.sh checks the server log for crashes, PANIC and
 -- assertion failures after the regression suite.
-SET client_min_messages = warning;
+SET client_min_messages = error;
 SELECT pgmq.create('corpus_a');
 SELECT pgmq.send('corpus_a', '{"n": 1}');
 
@@ -162,7 +162,7 @@ SELECT label, fn, outcome FROM corpus_out WHERE outcome LIKE 'XX%' ORDER BY 1, 2
 
 -- The outcome of every case, grouped: function, outcome, the names' labels.
 SELECT ord, fn, outcome, count(*) AS n,
-       string_agg(label, ', ' ORDER BY label) FILTER (WHERE outcome <> 'ok' OR fn <> 'validate_queue_name') AS labels
+       string_agg(label, ', ' ORDER BY label COLLATE "C") FILTER (WHERE outcome <> 'ok' OR fn <> 'validate_queue_name') AS labels
   FROM corpus_out
  GROUP BY ord, fn, outcome
  ORDER BY ord, outcome;
@@ -190,7 +190,7 @@ INSERT INTO corpus_payloads VALUES
   ('batch 10000', $q$SELECT pgmq.send_batch('corpus_a', ARRAY(SELECT '{}'::jsonb FROM generate_series(1, 10000)))$q$),
   ('read conditional NULL', $q$SELECT pgmq.read('corpus_a', 0, 1, NULL)$q$),
   ('read conditional array', $q$SELECT pgmq.read('corpus_a', 0, 1, '[1]')$q$);
-SELECT label, pg_temp.try(sql) AS outcome FROM corpus_payloads ORDER BY label;
+SELECT label, pg_temp.try(sql) AS outcome FROM corpus_payloads ORDER BY label COLLATE "C";
 -- The 20 MB message comes back whole.
 SELECT length(message->>'pad') AS pad FROM pgmq.q_corpus_a WHERE message ? 'pad';
 
@@ -239,7 +239,7 @@ INSERT INTO corpus_numbers VALUES
   ('list_topic_bindings all', $q$SELECT pgmq.list_topic_bindings()$q$),
   ('create_fifo_indexes_all', $q$SELECT pgmq.create_fifo_indexes_all()$q$),
   ('trigger function called directly', $q$SELECT pgmq.notify_queue_listeners()$q$);
-SELECT label, pg_temp.try(sql) AS outcome FROM corpus_numbers ORDER BY label;
+SELECT label, pg_temp.try(sql) AS outcome FROM corpus_numbers ORDER BY label COLLATE "C";
 
 -- 4.3: a message read 2^31-1 times. read() fails cleanly (or skips), never
 -- crashes; delete still works.
