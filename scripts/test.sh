@@ -5,7 +5,8 @@
 # is used but its programs and other extensions, and nothing of it changes.
 #
 #   test.sh [suite...]     suites: build regress isolation tap client chaos
-#                          fuzz, and sqlsmith (default: all but sqlsmith;
+#                          fuzz, failover and sqlsmith (default: all but
+#                          failover and sqlsmith, which make chaos runs;
 #                          chaos runs CHAOS_SECONDS, default 120, fuzz
 #                          FUZZ_SECONDS, default 60; sqlsmith, in make chaos,
 #                          SQLSMITH_QUERIES, default 10000)
@@ -221,6 +222,17 @@ suite_fuzz() {
 		record fuzz/fuzz.pl ok
 	else
 		record fuzz/fuzz.pl fail
+	fi
+}
+
+# Failover under pg_auto_failover (extension/test/chaos/failover.pl).
+suite_failover() {
+	echo "== failover"
+	if (cd "$WORK/test" && as_pg env TESTDIR="$WORK/test" PGMQ_BINDIR="$PRIV_BIN" \
+		prove -v chaos/failover.pl); then
+		record chaos/failover.pl ok
+	else
+		record chaos/failover.pl fail
 	fi
 }
 
