@@ -138,6 +138,11 @@ int pgmq_cancel(pgmq_client *c);
 
 void pgmq_free(void *p);
 
+/* Where the server's NOTICEs and WARNINGs go: fn(arg, "NOTICE", message),
+ * or with fn NULL libpq's default (printed on stderr). */
+typedef void (*pgmq_notice_fn)(void *arg, const char *severity, const char *message);
+int pgmq_set_notice_handler(pgmq_client *c, pgmq_notice_fn fn, void *arg);
+
 /* ---- queue lifecycle ---- */
 
 int pgmq_create(pgmq_client *c, const char *queue);

@@ -22,6 +22,10 @@ struct pgmq_client {
 	char *errmsg;
 	char *errdetail;
 	char *errhint;
+	pgmq_notice_fn notice_fn;
+	void *notice_arg;
+	PQnoticeReceiver default_receiver;
+	void *default_receiver_arg;
 };
 
 static int version_check = 1;
@@ -316,11 +320,40 @@ void pgmq_close(pgmq_client *c)
 	c->cancel = NULL;
 	pthread_mutex_unlock(&c->cancel_lock);
 	pthread_mutex_destroy(&c->cancel_lock);
+	if (c->notice_fn && !c->owns_conn)
+		pgmq_set_notice_handler(c, NULL, NULL);
 	if (c->owns_conn)
 		PQfinish(c->conn);
 	clear_error(c);
 	free(c->extversion);
 	free(c);
+}
+
+static void notice_receiver(void *arg, const PGresult *res)
+{
+	pgmq_client *c = arg;
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	if (c->notice_fn)
+		c->notice_fn(c->notice_arg, sev ? sev : "NOTICE", msg ? msg : "");
+}
+
+int pgmq_set_notice_handler(pgmq_client *c, pgmq_notice_fn fn, void *arg)
+{
+	if (c == NULL)
+		return -1;
+	if (fn) {
+		PQnoticeReceiver old = PQsetNoticeReceiver(c->conn, notice_receiver, c);
+		if (c->notice_fn == NULL) {
+			c->default_receiver = old;
+			c->default_receiver_arg = NULL;
+		}
+	} else if (c->notice_fn)
+		PQsetNoticeReceiver(c->conn, c->default_receiver, c->default_receiver_arg);
+	c->notice_fn = fn;
+	c->notice_arg = arg;
+	return 0;
 }
 
 int pgmq_cancel(pgmq_client *c)
