@@ -40,6 +40,8 @@ HOST_BEFORE=${PGMQ_HOST_BEFORE:-$WORK/host-before.txt}
 [ -n "${PGMQ_HOST_BEFORE:-}" ] || "$REPO_ROOT/scripts/hostsum.sh" >"$HOST_BEFORE"
 cp -r "$REPO_ROOT/extension/test" "$WORK/test"
 cp -r "$REPO_ROOT/client" "$WORK/client"
+rm -rf "$WORK/client/build"
+cp -r "$REPO_ROOT/examples" "$WORK/examples"
 [ "$(id -u)" = 0 ] && chown -R "$PG_OS_USER" "$WORK"
 
 passed=0

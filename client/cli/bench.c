@@ -211,6 +211,13 @@ static int cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static void quiet(void *arg, const char *severity, const char *message)
+{
+	(void)arg;
+	(void)severity;
+	(void)message;
+}
+
 int cmd_bench(const cli *o)
 {
 	pgmq_client *admin, **pc, **cc;
@@ -251,6 +258,7 @@ int cmd_bench(const cli *o)
 	}
 
 	admin = cli_connect(o);
+	pgmq_set_notice_handler(admin, quiet, NULL);
 	if (nprod > 0) {
 		if (pgmq_drop_queue(admin, bqueue, &dropped) < 0 || pgmq_create(admin, bqueue) < 0) {
 			int rc = report(admin);
@@ -269,15 +277,16 @@ int cmd_bench(const cli *o)
 		pc[i] = cli_connect(o);
 	for (i = 0; i < ncons; i++)
 		cc[i] = cli_connect(o);
+	if (duration > 0)
+		snprintf(last_error, sizeof last_error, "for %.0f s", duration);
+	else
+		snprintf(last_error, sizeof last_error, "%ld messages", target);
 	fprintf(stderr,
 	        "%s: bench on queue %s through %s: %d producers, %d consumers, batches of %d, "
-	        "%d-byte messages, %s%s\n",
+	        "%d-byte messages, %s\n",
 	        progname, bqueue, plain ? "plain libpq" : "libpgmq", nprod, ncons, batch,
-	        (int)strlen(payload), duration > 0 ? "for " : "", "");
-	if (duration > 0)
-		fprintf(stderr, "%s:   %.0f seconds\n", progname, duration);
-	else
-		fprintf(stderr, "%s:   %ld messages\n", progname, target);
+	        (int)strlen(payload), last_error);
+	last_error[0] = '\0';
 
 	t_start = mono();
 	for (i = 0; i < nprod; i++)

@@ -47,6 +47,12 @@ int report(pgmq_client *c)
 	return EX_FAIL;
 }
 
+static void cli_notice(void *arg, const char *severity, const char *message)
+{
+	(void)arg;
+	fprintf(stderr, "%s: %s: %s\n", progname, severity, message);
+}
+
 pgmq_client *cli_connect(const cli *o)
 {
 	const char *kw[8], *val[8];
@@ -87,6 +93,7 @@ pgmq_client *cli_connect(const cli *o)
 		pgmq_free(err);
 		exit(EX_CONNECT);
 	}
+	pgmq_set_notice_handler(c, cli_notice, NULL);
 	return c;
 }
 
