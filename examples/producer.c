@@ -13,21 +13,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
-	char *err = NULL, bufs[100][32];
-	const char *msgs[100];
+	char		*err = NULL, bufs[100][32];
+	const char	*msgs[100];
 	pgmq_client *c;
-	long count, sent = 0;
-	int64_t first = 0, last = 0;
+	long		 count, sent = 0;
+	int64_t		 first = 0, last = 0;
 
-	if (argc < 3) {
+	if (argc < 3)
+	{
 		fprintf(stderr, "usage: %s QUEUE COUNT [CONNINFO]\n", argv[0]);
 		return 2;
 	}
 	count = atol(argv[2]);
 	c = pgmq_connect(argc > 3 ? argv[3] : NULL, &err);
-	if (c == NULL) {
+	if (c == NULL)
+	{
 		fprintf(stderr, "producer: %s\n", err);
 		pgmq_free(err);
 		return 1;
@@ -35,11 +38,13 @@ int main(int argc, char **argv)
 	printf("libpgmq %s, pgmq %s\n", pgmq_client_version(), pgmq_server_version(c));
 	if (pgmq_create(c, argv[1]) < 0)
 		goto fail;
-	while (sent < count) {
+	while (sent < count)
+	{
 		pgmq_ids ids;
-		size_t n = 0;
-		while (n < 100 && sent + (long)n < count) {
-			snprintf(bufs[n], sizeof bufs[n], "{\"n\": %ld}", sent + (long)n);
+		size_t	 n = 0;
+		while (n < 100 && sent + (long) n < count)
+		{
+			snprintf(bufs[n], sizeof bufs[n], "{\"n\": %ld}", sent + (long) n);
 			msgs[n] = bufs[n];
 			n++;
 		}

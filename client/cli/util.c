@@ -8,7 +8,8 @@
 
 const char *progname = "pgmq";
 
-void errorf(const char *fmt, ...)
+void
+errorf(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -19,7 +20,8 @@ void errorf(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-void die_usage(const char *fmt, ...)
+void
+die_usage(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -31,7 +33,8 @@ void die_usage(const char *fmt, ...)
 	exit(EX_USAGE);
 }
 
-int report(pgmq_client *c)
+int
+report(pgmq_client *c)
 {
 	const char *code = pgmq_errcode(c);
 
@@ -47,34 +50,40 @@ int report(pgmq_client *c)
 	return EX_FAIL;
 }
 
-static void cli_notice(void *arg, const char *severity, const char *message)
+static void
+cli_notice(void *arg, const char *severity, const char *message)
 {
-	(void)arg;
+	(void) arg;
 	fprintf(stderr, "%s: %s: %s\n", progname, severity, message);
 }
 
-pgmq_client *cli_connect(const cli *o)
+pgmq_client *
+cli_connect(const cli *o)
 {
-	const char *kw[8], *val[8];
-	int n = 0;
-	char *err = NULL;
+	const char	*kw[8], *val[8];
+	int			 n = 0;
+	char		*err = NULL;
 	pgmq_client *c;
 
 	/* dbname first: a URI or conninfo there is expanded, and the other
 	 * options override it. */
-	if (o->dbname) {
+	if (o->dbname)
+	{
 		kw[n] = "dbname";
 		val[n++] = o->dbname;
 	}
-	if (o->host) {
+	if (o->host)
+	{
 		kw[n] = "host";
 		val[n++] = o->host;
 	}
-	if (o->port) {
+	if (o->port)
+	{
 		kw[n] = "port";
 		val[n++] = o->port;
 	}
-	if (o->user) {
+	if (o->user)
+	{
 		kw[n] = "user";
 		val[n++] = o->user;
 	}
@@ -83,7 +92,8 @@ pgmq_client *cli_connect(const cli *o)
 	kw[n] = NULL;
 	val[n] = NULL;
 	c = pgmq_connect_params(kw, val, &err);
-	if (c == NULL) {
+	if (c == NULL)
+	{
 		const char *msg = err ? err : "could not connect";
 		/* err is "SQLSTATE: message" */
 		if (strlen(msg) > 7 && msg[5] == ':')
@@ -97,11 +107,13 @@ pgmq_client *cli_connect(const cli *o)
 	return c;
 }
 
-int want_help(int argc, char **argv)
+int
+want_help(int argc, char **argv)
 {
 	int i;
 
-	for (i = 1; i < argc; i++) {
+	for (i = 1; i < argc; i++)
+	{
 		if (strcmp(argv[i], "--") == 0)
 			break;
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-?") == 0)
@@ -110,10 +122,11 @@ int want_help(int argc, char **argv)
 	return 0;
 }
 
-long parse_long(const char *what, const char *s, long min, long max)
+long
+parse_long(const char *what, const char *s, long min, long max)
 {
 	char *end;
-	long v;
+	long  v;
 
 	if (s == NULL)
 		die_usage("%s needs a value", what);
@@ -123,7 +136,8 @@ long parse_long(const char *what, const char *s, long min, long max)
 	return v;
 }
 
-double now_sec(void)
+double
+now_sec(void)
 {
 	struct timespec ts;
 
@@ -131,15 +145,18 @@ double now_sec(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-void json_str(FILE *f, const char *s)
+void
+json_str(FILE *f, const char *s)
 {
-	if (s == NULL) {
+	if (s == NULL)
+	{
 		fputs("null", f);
 		return;
 	}
 	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
+	for (; *s; s++)
+	{
+		unsigned char ch = (unsigned char) *s;
 		if (ch == '"' || ch == '\\')
 			fprintf(f, "\\%c", ch);
 		else if (ch == '\n')
@@ -160,7 +177,8 @@ void json_str(FILE *f, const char *s)
 
 static const char *json_err;
 
-static void skip_ws(const char **p)
+static void
+skip_ws(const char **p)
 {
 	while (**p == ' ' || **p == '\t' || **p == '\n' || **p == '\r')
 		(*p)++;
@@ -168,26 +186,34 @@ static void skip_ws(const char **p)
 
 static int j_value(const char **p, int depth);
 
-static int j_string(const char **p)
+static int
+j_string(const char **p)
 {
 	(*p)++;
-	while (**p != '"') {
-		unsigned char ch = (unsigned char)**p;
-		if (ch == '\0' || ch < 0x20) {
+	while (**p != '"')
+	{
+		unsigned char ch = (unsigned char) **p;
+		if (ch == '\0' || ch < 0x20)
+		{
 			json_err = ch ? "control character in a string" : "unterminated string";
 			return 0;
 		}
-		if (ch == '\\') {
+		if (ch == '\\')
+		{
 			(*p)++;
-			if (**p == 'u') {
+			if (**p == 'u')
+			{
 				int i;
 				for (i = 1; i <= 4; i++)
-					if (!strchr("0123456789abcdefABCDEF", (*p)[i]) || (*p)[i] == '\0') {
+					if (!strchr("0123456789abcdefABCDEF", (*p)[i]) || (*p)[i] == '\0')
+					{
 						json_err = "bad \\u escape";
 						return 0;
 					}
 				*p += 4;
-			} else if (**p == '\0' || !strchr("\"\\/bfnrt", **p)) {
+			}
+			else if (**p == '\0' || !strchr("\"\\/bfnrt", **p))
+			{
 				json_err = "bad escape in a string";
 				return 0;
 			}
@@ -198,7 +224,8 @@ static int j_string(const char **p)
 	return 1;
 }
 
-static int j_number(const char **p)
+static int
+j_number(const char **p)
 {
 	const char *s = *p;
 
@@ -211,14 +238,16 @@ static int j_number(const char **p)
 			(*p)++;
 	else
 		goto bad;
-	if (**p == '.') {
+	if (**p == '.')
+	{
 		(*p)++;
 		if (!(**p >= '0' && **p <= '9'))
 			goto bad;
 		while (**p >= '0' && **p <= '9')
 			(*p)++;
 	}
-	if (**p == 'e' || **p == 'E') {
+	if (**p == 'e' || **p == 'E')
+	{
 		(*p)++;
 		if (**p == '+' || **p == '-')
 			(*p)++;
@@ -233,103 +262,120 @@ bad:
 	return 0;
 }
 
-static int j_value(const char **p, int depth)
+static int
+j_value(const char **p, int depth)
 {
-	if (depth > 512) {
+	if (depth > 512)
+	{
 		json_err = "nested too deeply";
 		return 0;
 	}
 	skip_ws(p);
-	switch (**p) {
-	case '"':
-		return j_string(p);
-	case '{':
-		(*p)++;
-		skip_ws(p);
-		if (**p == '}') {
+	switch (**p)
+	{
+		case '"':
+			return j_string(p);
+		case '{':
 			(*p)++;
-			return 1;
-		}
-		for (;;) {
 			skip_ws(p);
-			if (**p != '"') {
-				json_err = "expected a string key";
-				return 0;
-			}
-			if (!j_string(p))
-				return 0;
-			skip_ws(p);
-			if (**p != ':') {
-				json_err = "expected ':'";
-				return 0;
-			}
-			(*p)++;
-			if (!j_value(p, depth + 1))
-				return 0;
-			skip_ws(p);
-			if (**p == ',') {
-				(*p)++;
-				continue;
-			}
-			if (**p == '}') {
+			if (**p == '}')
+			{
 				(*p)++;
 				return 1;
 			}
-			json_err = "expected ',' or '}'";
-			return 0;
-		}
-	case '[':
-		(*p)++;
-		skip_ws(p);
-		if (**p == ']') {
-			(*p)++;
-			return 1;
-		}
-		for (;;) {
-			if (!j_value(p, depth + 1))
-				return 0;
-			skip_ws(p);
-			if (**p == ',') {
+			for (;;)
+			{
+				skip_ws(p);
+				if (**p != '"')
+				{
+					json_err = "expected a string key";
+					return 0;
+				}
+				if (!j_string(p))
+					return 0;
+				skip_ws(p);
+				if (**p != ':')
+				{
+					json_err = "expected ':'";
+					return 0;
+				}
 				(*p)++;
-				continue;
+				if (!j_value(p, depth + 1))
+					return 0;
+				skip_ws(p);
+				if (**p == ',')
+				{
+					(*p)++;
+					continue;
+				}
+				if (**p == '}')
+				{
+					(*p)++;
+					return 1;
+				}
+				json_err = "expected ',' or '}'";
+				return 0;
 			}
-			if (**p == ']') {
+		case '[':
+			(*p)++;
+			skip_ws(p);
+			if (**p == ']')
+			{
 				(*p)++;
 				return 1;
 			}
-			json_err = "expected ',' or ']'";
+			for (;;)
+			{
+				if (!j_value(p, depth + 1))
+					return 0;
+				skip_ws(p);
+				if (**p == ',')
+				{
+					(*p)++;
+					continue;
+				}
+				if (**p == ']')
+				{
+					(*p)++;
+					return 1;
+				}
+				json_err = "expected ',' or ']'";
+				return 0;
+			}
+		case 't':
+			if (strncmp(*p, "true", 4) == 0)
+			{
+				*p += 4;
+				return 1;
+			}
+			break;
+		case 'f':
+			if (strncmp(*p, "false", 5) == 0)
+			{
+				*p += 5;
+				return 1;
+			}
+			break;
+		case 'n':
+			if (strncmp(*p, "null", 4) == 0)
+			{
+				*p += 4;
+				return 1;
+			}
+			break;
+		case '\0':
+			json_err = "empty";
 			return 0;
-		}
-	case 't':
-		if (strncmp(*p, "true", 4) == 0) {
-			*p += 4;
-			return 1;
-		}
-		break;
-	case 'f':
-		if (strncmp(*p, "false", 5) == 0) {
-			*p += 5;
-			return 1;
-		}
-		break;
-	case 'n':
-		if (strncmp(*p, "null", 4) == 0) {
-			*p += 4;
-			return 1;
-		}
-		break;
-	case '\0':
-		json_err = "empty";
-		return 0;
-	default:
-		if (**p == '-' || (**p >= '0' && **p <= '9'))
-			return j_number(p);
+		default:
+			if (**p == '-' || (**p >= '0' && **p <= '9'))
+				return j_number(p);
 	}
 	json_err = "unexpected character";
 	return 0;
 }
 
-const char *json_check(const char *s)
+const char *
+json_check(const char *s)
 {
 	const char *p = s;
 
@@ -344,64 +390,75 @@ const char *json_check(const char *s)
 
 /* ---- tables ---- */
 
-struct table {
-	int ncols, nrows, cap;
+struct table
+{
+	int	   ncols, nrows, cap;
 	char **cells; /* (nrows + 1) * ncols, row 0 the headers */
 };
 
-static char *dup_or_empty(const char *s)
+static char *
+dup_or_empty(const char *s)
 {
 	return strdup(s ? s : "");
 }
 
-table *table_new(int ncols, const char *const *headers)
+table *
+table_new(int ncols, const char *const *headers)
 {
 	table *t = calloc(1, sizeof *t);
-	int i;
+	int	   i;
 
 	t->ncols = ncols;
 	t->cap = 16;
-	t->cells = calloc((size_t)t->cap * ncols, sizeof(char *));
+	t->cells = calloc((size_t) t->cap * ncols, sizeof(char *));
 	for (i = 0; i < ncols; i++)
 		t->cells[i] = dup_or_empty(headers[i]);
 	t->nrows = 1;
 	return t;
 }
 
-void table_add(table *t, const char *const *cells)
+void
+table_add(table *t, const char *const *cells)
 {
 	int i;
 
-	if (t->nrows == t->cap) {
+	if (t->nrows == t->cap)
+	{
 		t->cap *= 2;
-		t->cells = realloc(t->cells, (size_t)t->cap * t->ncols * sizeof(char *));
+		t->cells = realloc(t->cells, (size_t) t->cap * t->ncols * sizeof(char *));
 	}
 	for (i = 0; i < t->ncols; i++)
-		t->cells[(size_t)t->nrows * t->ncols + i] = dup_or_empty(cells[i]);
+		t->cells[(size_t) t->nrows * t->ncols + i] = dup_or_empty(cells[i]);
 	t->nrows++;
 }
 
-void table_print(table *t, FILE *f)
+void
+table_print(table *t, FILE *f)
 {
 	int *w = calloc(t->ncols, sizeof *w), r, c;
 
 	for (r = 0; r < t->nrows; r++)
-		for (c = 0; c < t->ncols; c++) {
-			int l = (int)strlen(t->cells[(size_t)r * t->ncols + c]);
+		for (c = 0; c < t->ncols; c++)
+		{
+			int l = (int) strlen(t->cells[(size_t) r * t->ncols + c]);
 			if (l > w[c])
 				w[c] = l;
 		}
-	for (r = 0; r < t->nrows; r++) {
-		for (c = 0; c < t->ncols; c++) {
-			const char *s = t->cells[(size_t)r * t->ncols + c];
+	for (r = 0; r < t->nrows; r++)
+	{
+		for (c = 0; c < t->ncols; c++)
+		{
+			const char *s = t->cells[(size_t) r * t->ncols + c];
 			if (c == t->ncols - 1)
 				fprintf(f, "%s", s);
 			else
 				fprintf(f, "%-*s  ", w[c], s);
 		}
 		fputc('\n', f);
-		if (r == 0) {
-			for (c = 0; c < t->ncols; c++) {
+		if (r == 0)
+		{
+			for (c = 0; c < t->ncols; c++)
+			{
 				int i;
 				for (i = 0; i < w[c]; i++)
 					fputc('-', f);
@@ -414,7 +471,8 @@ void table_print(table *t, FILE *f)
 	free(w);
 }
 
-void table_free(table *t)
+void
+table_free(table *t)
 {
 	int i;
 

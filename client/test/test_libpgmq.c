@@ -17,46 +17,52 @@
 
 static int tests, failures;
 
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                           \
-		tests++;                                                                                   \
-		if (cond)                                                                                  \
-			printf("ok %d - ", tests);                                                             \
-		else {                                                                                     \
-			failures++;                                                                            \
-			printf("not ok %d - ", tests);                                                         \
-		}                                                                                          \
-		printf(__VA_ARGS__);                                                                       \
-		if (!(cond))                                                                               \
-			printf(" [line %d: %s]", __LINE__, #cond);                                             \
-		printf("\n");                                                                              \
+#define CHECK(cond, ...) \
+	do \
+	{ \
+		tests++; \
+		if (cond) \
+			printf("ok %d - ", tests); \
+		else \
+		{ \
+			failures++; \
+			printf("not ok %d - ", tests); \
+		} \
+		printf(__VA_ARGS__); \
+		if (!(cond)) \
+			printf(" [line %d: %s]", __LINE__, #cond); \
+		printf("\n"); \
 	} while (0)
 
-#define OK(c, call, ...)                                                                           \
-	do {                                                                                           \
-		int rc_ = (call);                                                                          \
-		CHECK(rc_ == 0, __VA_ARGS__);                                                              \
-		if (rc_ != 0)                                                                              \
-			printf("#   %s: %s\n", pgmq_errcode(c), pgmq_errmsg(c));                               \
+#define OK(c, call, ...) \
+	do \
+	{ \
+		int rc_ = (call); \
+		CHECK(rc_ == 0, __VA_ARGS__); \
+		if (rc_ != 0) \
+			printf("#   %s: %s\n", pgmq_errcode(c), pgmq_errmsg(c)); \
 	} while (0)
 
-static double mono(void)
+static double
+mono(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-typedef struct poll_arg {
+typedef struct poll_arg
+{
 	pgmq_client *c;
-	int rc;
-	char code[6];
-	size_t count;
+	int			 rc;
+	char		 code[6];
+	size_t		 count;
 } poll_arg;
 
-static void *long_poll(void *p)
+static void *
+long_poll(void *p)
 {
-	poll_arg *a = p;
+	poll_arg	 *a = p;
 	pgmq_messages m;
 
 	a->rc = pgmq_read_with_poll(a->c, "t_wait", 30, 1, 60, 100, &m);
@@ -67,16 +73,18 @@ static void *long_poll(void *p)
 	return NULL;
 }
 
-static int notices;
+static int	notices;
 static char last_notice[256];
-static void on_notice(void *arg, const char *severity, const char *message)
+static void
+on_notice(void *arg, const char *severity, const char *message)
 {
-	(void)arg;
+	(void) arg;
 	notices++;
 	snprintf(last_notice, sizeof last_notice, "%s: %s", severity, message);
 }
 
-static void test_versions(void)
+static void
+test_versions(void)
 {
 	CHECK(strcmp(pgmq_client_version(), PGMQ_CLIENT_VERSION) == 0, "pgmq_client_version");
 	CHECK(pgmq_client_version_num() == PGMQ_CLIENT_VERSION_NUM, "pgmq_client_version_num");
@@ -92,18 +100,19 @@ static void test_versions(void)
 	CHECK(!pgmq_version_supported(NULL), "NULL not supported");
 }
 
-static void test_connect(void)
+static void
+test_connect(void)
 {
-	char *err = NULL, conninfo[512], uri[512];
+	char		*err = NULL, conninfo[512], uri[512];
 	pgmq_client *c;
-	PGconn *conn;
-	const char *host = getenv("PGHOST"), *port = getenv("PGPORT"), *db = getenv("PGDATABASE");
-	const char *nodb = getenv("PGMQ_TEST_NOPGMQ_DB");
+	PGconn		*conn;
+	const char	*host = getenv("PGHOST"), *port = getenv("PGPORT"), *db = getenv("PGDATABASE");
+	const char	*nodb = getenv("PGMQ_TEST_NOPGMQ_DB");
 
 	c = pgmq_connect(NULL, &err);
 	CHECK(c != NULL && err == NULL, "connect from the PG* environment");
 	CHECK(c && pgmq_version_supported(pgmq_server_version(c)), "server version %s",
-	      c ? pgmq_server_version(c) : "?");
+		  c ? pgmq_server_version(c) : "?");
 	CHECK(c && strcmp(pgmq_errcode(c), "00000") == 0, "no error after connect");
 	pgmq_close(c);
 
@@ -129,29 +138,30 @@ static void test_connect(void)
 	snprintf(conninfo, sizeof conninfo, "host=%s port=1 dbname=%s connect_timeout=5", host, db);
 	c = pgmq_connect(conninfo, &err);
 	CHECK(c == NULL && err && strncmp(err, "08001: ", 7) == 0, "no server: 08001 (%s)",
-	      err ? err : "no message");
+		  err ? err : "no message");
 	pgmq_free(err);
 	err = NULL;
 
 	snprintf(conninfo, sizeof conninfo, "host=%s port=%s dbname=%s user=pwuser password=wrong",
-	         host, port, db);
+			 host, port, db);
 	c = pgmq_connect(conninfo, &err);
 	CHECK(c == NULL && err && strstr(err, "password authentication failed"),
-	      "wrong password: %s", err ? err : "no message");
+		  "wrong password: %s", err ? err : "no message");
 	pgmq_free(err);
 	err = NULL;
 
 	snprintf(conninfo, sizeof conninfo, "host=%s port=%s dbname=%s user=pwuser password=right",
-	         host, port, db);
+			 host, port, db);
 	c = pgmq_connect(conninfo, &err);
 	CHECK(c != NULL, "right password");
 	pgmq_close(c);
 
-	if (nodb) {
+	if (nodb)
+	{
 		snprintf(conninfo, sizeof conninfo, "dbname=%s", nodb);
 		c = pgmq_connect(conninfo, &err);
 		CHECK(c == NULL && err && strncmp(err, "42704: ", 7) == 0 && strstr(err, "not installed"),
-		      "database without pgmq: %s", err ? err : "no message");
+			  "database without pgmq: %s", err ? err : "no message");
 		pgmq_free(err);
 		err = NULL;
 		pgmq_set_version_check(0);
@@ -165,22 +175,23 @@ static void test_connect(void)
 	pgmq_close(c);
 }
 
-static void test_queue_api(pgmq_client *c)
+static void
+test_queue_api(pgmq_client *c)
 {
-	pgmq_queues qs;
-	pgmq_messages m;
-	pgmq_ids ids;
-	pgmq_metric mt;
+	pgmq_queues		 qs;
+	pgmq_messages	 m;
+	pgmq_ids		 ids;
+	pgmq_metric		 mt;
 	pgmq_metric_list ml;
-	pgmq_rows rows;
-	int64_t id = 0, id2 = 0, n64 = -1;
-	int32_t n32 = -1;
-	int b = -1;
-	char *name = NULL;
-	size_t i;
-	const char *batch[3] = {"{\"n\": 1}", "{\"n\": 2}", "{\"q\": \"a \\\"quoted\\\" \\\\ one\"}"};
-	const char *hdrs[3] = {"{\"h\": 1}", NULL, "{\"h\": 3}"};
-	int64_t idv[3];
+	pgmq_rows		 rows;
+	int64_t			 id = 0, id2 = 0, n64 = -1;
+	int32_t			 n32 = -1;
+	int				 b = -1;
+	char			*name = NULL;
+	size_t			 i;
+	const char		*batch[3] = {"{\"n\": 1}", "{\"n\": 2}", "{\"q\": \"a \\\"quoted\\\" \\\\ one\"}"};
+	const char		*hdrs[3] = {"{\"h\": 1}", NULL, "{\"h\": 3}"};
+	int64_t			 idv[3];
 
 	OK(c, pgmq_create(c, "t_main"), "create");
 	OK(c, pgmq_create(c, "t_empty"), "create a second queue");
@@ -197,7 +208,7 @@ static void test_queue_api(pgmq_client *c)
 
 	OK(c, pgmq_validate_queue_name(c, "fine_name"), "validate_queue_name");
 	CHECK(pgmq_validate_queue_name(c, "") == -1 && strcmp(pgmq_errcode(c), "00000") != 0,
-	      "validate_queue_name rejects '' (%s: %s)", pgmq_errcode(c), pgmq_errmsg(c));
+		  "validate_queue_name rejects '' (%s: %s)", pgmq_errcode(c), pgmq_errmsg(c));
 	OK(c, pgmq_format_table_name(c, "t_main", "q", &name), "format_table_name");
 	CHECK(name && strcmp(name, "q_t_main") == 0, "format_table_name gives %s", name ? name : "?");
 	pgmq_free(name);
@@ -222,20 +233,21 @@ static void test_queue_api(pgmq_client *c)
 	CHECK(ids.count == 2, "two ids");
 	pgmq_ids_free(&ids);
 	CHECK(pgmq_send(c, "t_main", "{not json", NULL, 0, &id) == -1 &&
-	          strcmp(pgmq_errcode(c), "22P02") == 0,
-	      "malformed JSON: 22P02 (%s %s)", pgmq_errcode(c), pgmq_errmsg(c));
+			  strcmp(pgmq_errcode(c), "22P02") == 0,
+		  "malformed JSON: 22P02 (%s %s)", pgmq_errcode(c), pgmq_errmsg(c));
 	CHECK(pgmq_send(c, "t_main", NULL, NULL, 0, &id) == -1 &&
-	          strcmp(pgmq_errcode(c), "22023") == 0,
-	      "NULL message: 22023");
+			  strcmp(pgmq_errcode(c), "22023") == 0,
+		  "NULL message: 22023");
 
 	OK(c, pgmq_read(c, "t_main", 30, 2, &m), "read");
 	CHECK(m.count == 2 && m.items[0].msg_id == 1 && m.items[1].msg_id == 2, "read gets 1 and 2");
-	if (m.count == 2) {
+	if (m.count == 2)
+	{
 		CHECK(strcmp(m.items[0].message, "{\"hello\": \"world\"}") == 0, "message text %s",
-		      m.items[0].message);
+			  m.items[0].message);
 		CHECK(m.items[0].headers == NULL, "no headers is NULL");
 		CHECK(m.items[1].headers && strcmp(m.items[1].headers, "{\"k\": \"v\"}") == 0,
-		      "headers text");
+			  "headers text");
 		CHECK(m.items[0].read_ct == 1, "read_ct 1");
 		CHECK(m.items[0].vt_epoch > m.items[0].enqueued_at_epoch + 25, "vt about 30 s ahead");
 		CHECK(m.items[0].last_read_at && m.items[0].last_read_at_epoch > 0, "last_read_at set");
@@ -260,14 +272,16 @@ static void test_queue_api(pgmq_client *c)
 	}
 	{
 		pgmq_read_kind kinds[3] = {PGMQ_READ_GROUPED, PGMQ_READ_GROUPED_HEAD,
-		                           PGMQ_READ_GROUPED_RR};
-		const char *names[3] = {"read_grouped", "read_grouped_head", "read_grouped_rr"};
-		int k;
-		for (k = 0; k < 3; k++) {
+								   PGMQ_READ_GROUPED_RR};
+		const char	  *names[3] = {"read_grouped", "read_grouped_head", "read_grouped_rr"};
+		int			   k;
+		for (k = 0; k < 3; k++)
+		{
 			pgmq_read_opts o = {kinds[k], 30, 1, 0, 0, NULL};
 			OK(c, pgmq_read_ex(c, "t_empty", &o, &m), "%s", names[k]);
 			pgmq_messages_free(&m);
-			if (kinds[k] != PGMQ_READ_GROUPED_HEAD) {
+			if (kinds[k] != PGMQ_READ_GROUPED_HEAD)
+			{
 				o.poll_seconds = 1;
 				o.poll_interval_ms = 50;
 				OK(c, pgmq_read_ex(c, "t_empty", &o, &m), "%s_with_poll", names[k]);
@@ -277,7 +291,7 @@ static void test_queue_api(pgmq_client *c)
 		{
 			pgmq_read_opts o = {PGMQ_READ_GROUPED_HEAD, 30, 1, 1, 0, NULL};
 			CHECK(pgmq_read_ex(c, "t_empty", &o, &m) == -1 && strcmp(pgmq_errcode(c), "22023") == 0,
-			      "read_grouped_head cannot poll: 22023");
+				  "read_grouped_head cannot poll: 22023");
 			o.kind = PGMQ_READ_GROUPED;
 			o.poll_seconds = 0;
 			o.conditional = "{}";
@@ -287,7 +301,7 @@ static void test_queue_api(pgmq_client *c)
 
 	OK(c, pgmq_pop(c, "t_main", 1, &m), "pop");
 	CHECK(m.count == 1 && m.items[0].msg_id == 8, "pop gets msg 8 (%" PRId64 ")",
-	      m.count ? m.items[0].msg_id : -1);
+		  m.count ? m.items[0].msg_id : -1);
 	pgmq_messages_free(&m);
 
 	OK(c, pgmq_set_vt(c, "t_main", 1, 0, &m), "set_vt");
@@ -328,7 +342,7 @@ static void test_queue_api(pgmq_client *c)
 	CHECK(mt.total_messages == 13, "total_messages 13 (%" PRId64 ")", mt.total_messages);
 	CHECK(mt.queue_length == 8, "queue_length 8 (%" PRId64 ")", mt.queue_length);
 	CHECK(mt.queue_visible_length == 0, "queue_visible_length 0 (%" PRId64 ")",
-	      mt.queue_visible_length);
+		  mt.queue_visible_length);
 	CHECK(mt.scrape_time && mt.scrape_time_epoch > 1e9, "scrape_time");
 	pgmq_metric_free(&mt);
 	OK(c, pgmq_metrics(c, "t_empty", &mt), "metrics of an empty queue");
@@ -340,8 +354,8 @@ static void test_queue_api(pgmq_client *c)
 
 	/* Unknown queue: every call reports the server's error. */
 	CHECK(pgmq_read(c, "no_such_queue", 30, 1, &m) == -1 && strcmp(pgmq_errcode(c), "00000") != 0 &&
-	          strstr(pgmq_errmsg(c), "no_such_queue"),
-	      "read of an unknown queue: %s %s", pgmq_errcode(c), pgmq_errmsg(c));
+			  strstr(pgmq_errmsg(c), "no_such_queue"),
+		  "read of an unknown queue: %s %s", pgmq_errcode(c), pgmq_errmsg(c));
 	CHECK(m.count == 0 && m.items == NULL, "failed read leaves an empty result");
 	CHECK(pgmq_send(c, "no_such_queue", "{}", NULL, 0, &id) == -1, "send to an unknown queue");
 	CHECK(pgmq_metrics(c, "no_such_queue", &mt) == -1, "metrics of an unknown queue");
@@ -353,7 +367,7 @@ static void test_queue_api(pgmq_client *c)
 	OK(c, pgmq_update_notify_insert(c, "t_main", 500), "update_notify_insert");
 	OK(c, pgmq_list_notify_insert_throttles(c, &rows), "list_notify_insert_throttles");
 	CHECK(rows.nrows == 1 && rows.ncols == 3 && strcmp(PGMQ_ROW(&rows, 0, 1), "500") == 0,
-	      "one throttle of 500 ms");
+		  "one throttle of 500 ms");
 	CHECK(strcmp(rows.colnames[0], "queue_name") == 0, "rows colnames");
 	pgmq_rows_free(&rows);
 	OK(c, pgmq_disable_notify_insert(c, "t_main"), "disable_notify_insert");
@@ -376,7 +390,7 @@ static void test_queue_api(pgmq_client *c)
 	   "send_topic with headers");
 	OK(c, pgmq_send_batch_topic(c, "orders.a.b", batch, NULL, 2, 0, &rows), "send_batch_topic");
 	CHECK(rows.nrows == 2 && strcmp(PGMQ_ROW(&rows, 0, 0), "t_empty") == 0,
-	      "orders.a.b went to t_empty only");
+		  "orders.a.b went to t_empty only");
 	pgmq_rows_free(&rows);
 	OK(c, pgmq_send_batch_topic(c, "orders.x", batch, hdrs, 3, 0, &rows),
 	   "send_batch_topic with headers");
@@ -401,7 +415,7 @@ static void test_queue_api(pgmq_client *c)
 	OK(c, pgmq_grant_admin(c, "t_role"), "grant_admin");
 	OK(c, pgmq_revoke_admin(c, "t_role"), "revoke_admin");
 	CHECK(pgmq_grant_send(c, "t_main", "no_such_role") == -1, "grant_send to an unknown role: %s",
-	      pgmq_errmsg(c));
+		  pgmq_errmsg(c));
 
 	/* transactions, exec, maintenance */
 	OK(c, pgmq_begin(c), "begin");
@@ -416,8 +430,7 @@ static void test_queue_api(pgmq_client *c)
 	OK(c, pgmq_commit(c), "commit");
 	{
 		const char *p[1] = {"t_main"};
-		OK(c, pgmq_exec(c, "SELECT count(*) AS n FROM pgmq.q_t_main WHERE message = '{\"tx\": 2}'",
-		                0, NULL, &rows),
+		OK(c, pgmq_exec(c, "SELECT count(*) AS n FROM pgmq.q_t_main WHERE message = '{\"tx\": 2}'", 0, NULL, &rows),
 		   "exec with rows");
 		CHECK(rows.nrows == 1 && strcmp(PGMQ_ROW(&rows, 0, 0), "1") == 0, "committed send is there");
 		pgmq_rows_free(&rows);
@@ -426,15 +439,16 @@ static void test_queue_api(pgmq_client *c)
 		pgmq_rows_free(&rows);
 	}
 	CHECK(pgmq_exec(c, "SELEC 1", 0, NULL, NULL) == -1 && strcmp(pgmq_errcode(c), "42601") == 0,
-	      "syntax error: 42601");
+		  "syntax error: 42601");
 	OK(c, pgmq_create_fifo_index(c, "t_main"), "create_fifo_index");
 	OK(c, pgmq_create_fifo_indexes_all(c), "create_fifo_indexes_all");
 	OK(c, pgmq_run_maintenance(c, NULL, &n32), "run_maintenance (all)");
 	{
 		/* Partitioned queues need pg_partman in the database. */
 		int have = pgmq_exec(c, "CREATE SCHEMA partman", 0, NULL, NULL) == 0 &&
-		           pgmq_exec(c, "CREATE EXTENSION pg_partman SCHEMA partman", 0, NULL, NULL) == 0;
-		if (have) {
+				   pgmq_exec(c, "CREATE EXTENSION pg_partman SCHEMA partman", 0, NULL, NULL) == 0;
+		if (have)
+		{
 			OK(c, pgmq_create_partitioned(c, "t_part", "100", "1000"), "create_partitioned");
 			OK(c, pgmq_repair_partitions(c, "t_part", &n64), "repair_partitions");
 			OK(c, pgmq_run_maintenance(c, "t_part", &n32), "run_maintenance (one)");
@@ -443,10 +457,11 @@ static void test_queue_api(pgmq_client *c)
 			   "convert_archive_partitioned");
 			OK(c, pgmq_drop_queue(c, "t_part", &b), "drop a partitioned queue");
 			OK(c, pgmq_drop_queue(c, "t_conv", &b), "drop the converted queue");
-		} else
+		}
+		else
 			printf("# pg_partman missing: %s\n", pgmq_errmsg(c));
 		CHECK(pgmq_create_partitioned(c, "t_part2", "nonsense", NULL) == -1,
-		      "create_partitioned with a bad interval: %s", pgmq_errmsg(c));
+			  "create_partitioned with a bad interval: %s", pgmq_errmsg(c));
 	}
 	OK(c, pgmq_detach_archive(c, "t_np"), "detach_archive");
 
@@ -458,17 +473,18 @@ static void test_queue_api(pgmq_client *c)
 	pgmq_set_notice_handler(c, on_notice, NULL);
 	OK(c, pgmq_drop_queue(c, "t_np", &b), "drop_queue again");
 	CHECK(notices == 1 && strstr(last_notice, "does not exist"), "its NOTICE reached the handler: %s",
-	      last_notice);
+		  last_notice);
 	pgmq_set_notice_handler(c, NULL, NULL);
 	CHECK(b == 0, "nothing to drop");
 	OK(c, pgmq_drop_queue(c, "t_unlogged", NULL), "drop_queue without output");
 }
 
-static void test_cancel(pgmq_client *c)
+static void
+test_cancel(pgmq_client *c)
 {
-	poll_arg a = {c, 0, "", 0};
-	pthread_t t;
-	double t0 = mono();
+	poll_arg	  a = {c, 0, "", 0};
+	pthread_t	  t;
+	double		  t0 = mono();
 	pgmq_messages m;
 
 	OK(c, pgmq_create(c, "t_wait"), "create a queue to wait on");
@@ -483,10 +499,11 @@ static void test_cancel(pgmq_client *c)
 	CHECK(pgmq_cancel(NULL) == -1, "pgmq_cancel(NULL)");
 }
 
-static void test_null_safety(void)
+static void
+test_null_safety(void)
 {
 	pgmq_messages m = {0, NULL};
-	pgmq_rows r = {0, 0, NULL, NULL};
+	pgmq_rows	  r = {0, 0, NULL, NULL};
 
 	CHECK(pgmq_read(NULL, "q", 1, 1, &m) == -1, "NULL client is an error");
 	pgmq_messages_free(NULL);
@@ -496,16 +513,18 @@ static void test_null_safety(void)
 	CHECK(strcmp(pgmq_errcode(NULL), "00000") == 0, "errcode(NULL)");
 }
 
-int main(void)
+int
+main(void)
 {
 	pgmq_client *c;
-	char *err = NULL;
+	char		*err = NULL;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_versions();
 	test_connect();
 	c = pgmq_connect(NULL, &err);
-	if (c == NULL) {
+	if (c == NULL)
+	{
 		printf("Bail out! %s\n", err);
 		pgmq_free(err);
 		return 1;
