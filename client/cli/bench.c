@@ -23,7 +23,7 @@
 static const char *bqueue = "pgmq_bench";
 static int		   nprod = 2, ncons = 2, batch = 10, size = 64, plain;
 static long		   target = 10000, cap;
-static double	   duration, t_start;
+static double	   duration, t_start, rate;
 static double	  *sent_at, *recv_at;
 
 static volatile int	   producers_done, consumers_stop;
@@ -62,8 +62,18 @@ claim(void)
 	}
 	else if (claimed < target)
 		n = target - claimed < batch ? (int) (target - claimed) : batch;
-	claimed += n;
-	pthread_mutex_unlock(&lock);
+	{
+		double due = rate > 0 ? t_start + claimed / rate : 0;
+		claimed += n;
+		pthread_mutex_unlock(&lock);
+		/* --rate: this batch's turn comes at due */
+		while (n > 0 && rate > 0 && mono() < due)
+		{
+			double			w = due - mono();
+			struct timespec ts = {(time_t) w, (long) ((w - (time_t) w) * 1e9)};
+			nanosleep(&ts, NULL);
+		}
+	}
 	return n;
 }
 
@@ -278,6 +288,10 @@ cmd_bench(const cli *o)
 	if (LO.queue)
 		bqueue = LO.queue;
 	plain = LO.plain;
+	if (LO.rate)
+		rate = (double) parse_long("--rate", LO.rate, 0, 100000000L);
+	if (LO.rate)
+		rate = (double) parse_long("--rate", LO.rate, 0, 100000000L);
 	if (nprod == 0 && ncons == 0)
 		die_usage("bench needs producers or consumers");
 	cap = duration > 0 ? 4000000 : target;
@@ -319,9 +333,9 @@ cmd_bench(const cli *o)
 		snprintf(last_error, sizeof last_error, "%ld messages", target);
 	fprintf(stderr,
 			"%s: bench on queue %s through %s: %d producers, %d consumers, batches of %d, "
-			"%d-byte messages, %s\n",
+			"%d-byte messages, %s%s\n",
 			progname, bqueue, plain ? "plain libpq" : "libpgmq", nprod, ncons, batch,
-			(int) strlen(payload), last_error);
+			(int) strlen(payload), last_error, rate > 0 ? ", paced" : "");
 	last_error[0] = '\0';
 
 	t_start = mono();
@@ -397,11 +411,11 @@ cmd_bench(const cli *o)
 		if (o->json)
 		{
 			printf("{\"client\": \"%s\", \"producers\": %d, \"consumers\": %d, \"batch\": %d, "
-				   "\"message_bytes\": %d, \"sent\": %ld, \"received\": %ld, \"errors\": %ld, "
+				   "\"message_bytes\": %d, \"rate\": %.0f, \"sent\": %ld, \"received\": %ld, \"errors\": %ld, "
 				   "\"seconds\": %.3f, \"send_per_sec\": %.1f, \"receive_per_sec\": %.1f, "
 				   "\"latency_ms\": {\"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"max\": %.3f}}\n",
 				   plain ? "plain-libpq" : "libpgmq", nprod, ncons, batch, (int) strlen(payload),
-				   sent_ct, recv_ct, errors, all_s, sent_ct / send_s, recv_ct / all_s, PCT(50),
+				   rate, sent_ct, recv_ct, errors, all_s, sent_ct / send_s, recv_ct / all_s, PCT(50),
 				   PCT(90), PCT(99), nlat ? lat[nlat - 1] * 1000 : 0);
 		}
 		else
@@ -410,6 +424,8 @@ cmd_bench(const cli *o)
 			printf("producers         %d\nconsumers         %d\nbatch             %d\n", nprod,
 				   ncons, batch);
 			printf("message bytes     %d\n", (int) strlen(payload));
+			if (rate > 0)
+				printf("rate              %.0f msg/s asked\n", rate);
 			printf("sent              %ld in %.2f s: %.0f msg/s\n", sent_ct, send_s,
 				   sent_ct / send_s);
 			printf("received          %ld in %.2f s: %.0f msg/s\n", recv_ct, all_s,

@@ -52,7 +52,7 @@ double now_sec(void);
 typedef struct longopts
 {
 	const char *vt, *conc, *max, *interval, *count, *listen, *producers, *consumers, *messages,
-		*duration, *batch, *size, *queue, *poll;
+		*duration, *batch, *size, *queue, *poll, *rate;
 	int archive, exit_empty, once, prom, plain;
 } longopts;
 

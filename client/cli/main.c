@@ -53,7 +53,7 @@ static const char *usage_text =
 	"  top [--once] [--interval S] [--count N]\n"
 	"  exporter --listen ADDR:PORT\n"
 	"  bench [--producers N] [--consumers M] [--messages N|--duration S] [--batch N]\n"
-	"        [--size BYTES] [--queue NAME] [--plain-libpq]\n"
+	"        [--size BYTES] [--rate MSG/S] [--queue NAME] [--plain-libpq]\n"
 	"  version\n"
 	"\n"
 	"Connection options (before or after COMMAND; unset ones come from PG* variables):\n"
@@ -1140,6 +1140,7 @@ cli_dispatch_long(cli *o)
 						   {"size", 0, 1, &LO.size, NULL},
 						   {"queue", 0, 1, &LO.queue, NULL},
 						   {"plain-libpq", 0, 0, NULL, &LO.plain},
+						   {"rate", 0, 1, &LO.rate, NULL},
 						   {NULL, 0, 0, NULL, NULL}};
 	int			n;
 
