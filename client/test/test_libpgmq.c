@@ -83,6 +83,14 @@ on_notice(void *arg, const char *severity, const char *message)
 	snprintf(last_notice, sizeof last_notice, "%s: %s", severity, message);
 }
 
+/* The server's notices as TAP comments. */
+static void
+tap_notice(void *arg, const char *severity, const char *message)
+{
+	(void) arg;
+	printf("# %s: %s\n", severity, message);
+}
+
 static void
 test_versions(void)
 {
@@ -474,7 +482,7 @@ test_queue_api(pgmq_client *c)
 	OK(c, pgmq_drop_queue(c, "t_np", &b), "drop_queue again");
 	CHECK(notices == 1 && strstr(last_notice, "does not exist"), "its NOTICE reached the handler: %s",
 		  last_notice);
-	pgmq_set_notice_handler(c, NULL, NULL);
+	pgmq_set_notice_handler(c, tap_notice, NULL);
 	CHECK(b == 0, "nothing to drop");
 	OK(c, pgmq_drop_queue(c, "t_unlogged", NULL), "drop_queue without output");
 }
@@ -529,6 +537,7 @@ main(void)
 		pgmq_free(err);
 		return 1;
 	}
+	pgmq_set_notice_handler(c, tap_notice, NULL);
 	test_queue_api(c);
 	test_cancel(c);
 	test_null_safety();
