@@ -66,6 +66,7 @@ int cmd_metrics(const cli *o);
 int cmd_exporter(const cli *o);
 int cmd_bench(const cli *o);
 /* Prometheus text for all queues into a malloc'd string (NULL on error). */
-char *prometheus_text(pgmq_client *c, double scrape_started);
+/* only: one queue's samples (NULL: all). */
+char *prometheus_text(pgmq_client *c, double scrape_started, const char *only);
 
 #endif

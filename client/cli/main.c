@@ -439,7 +439,7 @@ cmd_send(cli *o, int topic)
 
 	c = cli_connect(o);
 	if (o->json)
-		fputs(topic ? "[" : "[", stdout);
+		fputs("[", stdout);
 	for (off = 0; off < b.n && ex == EX_OK; off += bsize)
 	{
 		size_t		 cnt = b.n - off < (size_t) bsize ? b.n - off : (size_t) bsize;
@@ -506,7 +506,7 @@ cmd_send(cli *o, int topic)
 				fprintf(stderr, "%s: %zu messages were sent before the failure\n", progname, off);
 		}
 	}
-	if (o->json && ex == EX_OK)
+	if (o->json) /* the ids of what was sent, even after a failure */
 		fputs("]\n", stdout);
 	(void) total;
 	batch_clear(&b);

@@ -75,7 +75,7 @@ static const struct pmetric
 };
 
 char *
-prometheus_text(pgmq_client *c, double started)
+prometheus_text(pgmq_client *c, double started, const char *only)
 {
 	pgmq_metric_list m = {0, NULL};
 	sbuf			 b = {NULL, 0, 0};
@@ -98,6 +98,9 @@ prometheus_text(pgmq_client *c, double started)
 			{
 				const pgmq_metric *x = &m.items[i];
 				int64_t			   v = 0;
+
+				if (only && strcmp(only, x->queue_name) != 0)
+					continue;
 				switch (k)
 				{
 					case 0:
@@ -157,9 +160,22 @@ cmd_metrics(const cli *o)
 
 	if (LO.prom && o->json)
 		die_usage("--json and --prometheus exclude each other");
-	if (LO.prom && o->argc < 2)
+	if (LO.prom)
 	{
-		char *s = prometheus_text(c, now_sec());
+		char *s;
+
+		if (o->argc >= 2)
+		{
+			/* an unknown queue is an error, as in the other formats */
+			if (pgmq_metrics(c, o->argv[1], &one) < 0)
+			{
+				rc = report(c);
+				pgmq_close(c);
+				return rc;
+			}
+			pgmq_metric_free(&one);
+		}
+		s = prometheus_text(c, now_sec(), o->argc >= 2 ? o->argv[1] : NULL);
 		fputs(s, stdout);
 		free(s);
 		pgmq_close(c);
@@ -184,17 +200,7 @@ cmd_metrics(const cli *o)
 		pgmq_close(c);
 		return rc;
 	}
-	if (LO.prom)
-	{
-		for (i = 0; i < all.count; i++)
-			printf("pgmq_queue_length{queue_name=\"%s\"} %" PRId64 "\n"
-				   "pgmq_queue_visible_length{queue_name=\"%s\"} %" PRId64 "\n"
-				   "pgmq_queue_messages_total{queue_name=\"%s\"} %" PRId64 "\n",
-				   all.items[i].queue_name, all.items[i].queue_length, all.items[i].queue_name,
-				   all.items[i].queue_visible_length, all.items[i].queue_name,
-				   all.items[i].total_messages);
-	}
-	else if (o->json)
+	if (o->json)
 	{
 		fputs("[", stdout);
 		for (i = 0; i < all.count; i++)
@@ -490,7 +496,7 @@ cmd_exporter(const cli *o)
 			char *body;
 			if (PQstatus(pgmq_conn(c)) != CONNECTION_OK)
 				PQreset(pgmq_conn(c));
-			body = prometheus_text(c, t0);
+			body = prometheus_text(c, t0, NULL);
 			respond(cfd, "200 OK", "text/plain; version=0.0.4; charset=utf-8", body);
 			free(body);
 		}

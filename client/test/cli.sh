@@ -383,6 +383,47 @@ run 0 "bench --duration" "$P" bench --duration 1 --producers 1 --consumers 1
 check "bench table shows the latency" out_has "^latency (ms)"
 check "bench prints progress" err_has "sent"
 
+echo "-- cli: the command under valgrind"
+if command -v valgrind >/dev/null; then
+	vg() { # RC DESC CMD...: exit RC, no memory error, no definite or indirect leak
+		local want=$1 desc=$2 rc=0
+		shift 2
+		valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+			--error-exitcode=99 --log-file="$DIR/vg.log" "$@" >"$OUT" 2>"$ERR" || rc=$?
+		if [ "$rc" = "$want" ] && ! [ -s "$DIR/vg.log" ]; then
+			ok "valgrind: $desc"
+		else
+			not_ok "valgrind: $desc (exit $rc, wanted $want)"
+			cat "$DIR/vg.log"
+		fi
+	}
+	"$P" create vgq >/dev/null
+	vg 0 "send from stdin" "$P" send vgq --batch 2 <<<'{"a": 1}
+{"b": [1, 2, {"c": null}]}
+"text"'
+	vg 0 "read --json" "$P" read vgq --qty 2 --vt 0 --json
+	vg 0 "set-vt" "$P" set-vt vgq 1 --vt 0
+	vg 0 "archive" "$P" archive vgq 1
+	vg 0 "delete" "$P" delete vgq 2
+	vg 0 "metrics --json" "$P" metrics --json
+	vg 0 "metrics QUEUE --prometheus" "$P" metrics vgq --prometheus
+	vg 0 "list" "$P" list
+	vg 0 "top --once" "$P" top --once
+	vg 0 "bind" "$P" bind 'v.*' vgq
+	vg 0 "send-topic" "$P" send-topic v.x '{}'
+	vg 0 "bindings --json" "$P" bindings --json
+	vg 0 "test-routing" "$P" test-routing v.x
+	vg 0 "unbind" "$P" unbind 'v.*' vgq
+	"$P" send vgq '{"x": 1}' '{"x": 2}' >/dev/null
+	vg 0 "consume --concurrency 2" "$P" consume vgq --concurrency 2 --exit-when-empty --poll 1 -- true
+	vg 0 "bench" "$P" bench --messages 300 --producers 1 --consumers 1 --queue vg_bench
+	vg 1 "an unknown queue" "$P" read nosuch
+	vg 1 "malformed JSON" "$P" send vgq <<<'{bad'
+	vg 3 "no server" "$P" -h 127.0.0.1 -p 1 list
+else
+	not_ok "valgrind missing (scripts/deps.sh installs it)"
+fi
+
 echo "-- cli: make install and the examples"
 stage=$DIR/stage
 make -s -C "$CLIENT_SRC" B="$BUILD" PREFIX=/usr/local DESTDIR="$stage" CFLAGS="-O1 -g -Werror" install >"$DIR/install.log" 2>&1
