@@ -36,8 +36,8 @@ static const char *usage_text =
 	"               [--grouped|--grouped-head|--grouped-rr]\n"
 	"  pop QUEUE [--qty N]           delete QUEUE ID...          archive QUEUE ID...\n"
 	"  set-vt QUEUE ID... --vt S|--at TIME\n"
-	"  consume QUEUE [--vt S] [--concurrency N] [--archive] [--max N] [--exit-when-empty]\n"
-	"               -- COMMAND [ARG]...\n"
+	"  consume QUEUE [--vt S] [--concurrency N] [--archive] [--poll S] [--max N]\n"
+	"               [--exit-when-empty] -- COMMAND [ARG]...  (docs/cli.md)\n"
 	"Topics:\n"
 	"  bind PATTERN QUEUE            unbind PATTERN QUEUE        bindings [QUEUE]\n"
 	"  send-topic KEY [JSON]... [--headers JSON] [--delay S]     test-routing KEY\n"
@@ -68,6 +68,52 @@ static const char *usage_text =
 	"3 cannot connect or authenticate or no supported pgmq in the database,\n"
 	"4 nothing matched (delete, archive, set-vt, drop, unbind), 5 consume could not\n"
 	"run its COMMAND. See docs/cli.md.\n";
+
+/* The usage lines of one command (those of usage_text naming it first in
+ * an entry), then the connection options. */
+static void
+print_cmd_help(const char *cmd)
+{
+	const char *line = usage_text, *conn = strstr(usage_text, "Connection options");
+	size_t		n = strlen(cmd);
+	int			found = 0, cont = 0;
+
+	while (line && *line && line < conn)
+	{
+		const char *end = strchr(line, '\n');
+		const char *p = line;
+		size_t		len = end ? (size_t) (end - line) : strlen(line);
+		int			hit = 0;
+
+		/* entries start at column 2 or after two spaces of padding */
+		while (p < line + len)
+		{
+			while (p < line + len && *p == ' ')
+				p++;
+			if ((p == line + 2 || (p >= line + 4 && p[-1] == ' ' && p[-2] == ' ')) &&
+				strncmp(p, cmd, n) == 0 && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
+				hit = 1;
+			while (p < line + len && *p != ' ')
+				p++;
+		}
+		if (hit || (cont && len > 6 && strncmp(line, "      ", 6) == 0))
+		{
+			printf("%s%.*s\n", found ? "" : "Usage: pgmq [CONNECTION OPTION]... \n", (int) len,
+				   line);
+			found = 1;
+			cont = 1;
+		}
+		else
+			cont = 0;
+		line = end ? end + 1 : NULL;
+	}
+	if (!found)
+	{
+		fputs(usage_text, stdout);
+		return;
+	}
+	printf("\n%s", conn);
+}
 
 static void
 print_version(void)
@@ -105,7 +151,7 @@ parse_opts(cli *o, int argc, char **argv, const optspec *spec, int *rest)
 		}
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-?") == 0)
 		{
-			fputs(usage_text, stdout);
+			print_cmd_help(argv[0]);
 			exit(EX_OK);
 		}
 		if (strcmp(a, "--version") == 0)
