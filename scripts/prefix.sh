@@ -62,11 +62,12 @@ private_install() { # root cflags [ref]
 		[ "$(basename "$f")" = extension ] || ln -s "$f" "$PRIV_SHARE/"
 	done
 	for f in "$pg_sharedir"/extension/*; do
-		case $(basename "$f") in pgmq.control | pgmq--*) ;; *) ln -s "$f" "$PRIV_SHARE/extension/" ;; esac
+		case $(basename "$f") in pgmq.control | pgmq--* | pgmq_adopt_upstream.sql) ;; *) ln -s "$f" "$PRIV_SHARE/extension/" ;; esac
 	done
 	cp "$root/ext/pgmq.so" "$PRIV_LIB/"
 	cp "$root/ext/pgmq.control" "$root/ext/sql/pgmq--$EXTVERSION.sql" "$PRIV_SHARE/extension/"
 	cp "$root"/ext/sql/pgmq--*--*.sql "$PRIV_SHARE/extension/" 2>/dev/null || true
+	[ ! -f "$root/ext/sql/pgmq_adopt_upstream.sql" ] || cp "$root/ext/sql/pgmq_adopt_upstream.sql" "$PRIV_SHARE/extension/"
 
 	if [ "$(id -u)" = 0 ]; then
 		chown -R "$PG_OS_USER" "$root"
