@@ -51,8 +51,9 @@ private_install() { # root cflags [ref]
 
 	private_link
 	cp "$root/ext/pgmq.so" "$PRIV_LIB/"
-	cp "$root/ext/pgmq.control" "$root/ext/sql/pgmq--$EXTVERSION.sql" "$PRIV_SHARE/extension/"
-	cp "$root"/ext/sql/pgmq--*--*.sql "$PRIV_SHARE/extension/" 2>/dev/null || true
+	cp "$root/ext/pgmq.control" "$root/ext/pgmq--$EXTVERSION.sql" "$PRIV_SHARE/extension/"
+	# frozen install scripts of earlier releases and the upgrade scripts
+	cp "$root"/ext/sql/pgmq--*.sql "$PRIV_SHARE/extension/"
 	[ ! -f "$root/ext/sql/pgmq_adopt_upstream.sql" ] || cp "$root/ext/sql/pgmq_adopt_upstream.sql" "$PRIV_SHARE/extension/"
 	private_own "$root"
 }
