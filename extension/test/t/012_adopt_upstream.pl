@@ -204,6 +204,17 @@ as_upstream_extension('inst15', '1.5.1',
 is($node->safe_psql('inst113', q{SELECT extversion FROM pg_extension WHERE extname = 'pgmq'}), '1.13.0',
 	'inst113: an upstream pgmq 1.13.0 is installed');
 
+# Upstream's 1.13.0 has the version string of this extension's first
+# release, which has an upgrade script: the script refuses it.
+{
+	my ($rc, $out, $err) = $node->psql('inst113', 'ALTER EXTENSION pgmq UPDATE');
+	isnt($rc, 0, 'inst113: ALTER EXTENSION pgmq UPDATE refuses upstream 1.13.0');
+	like($err, qr/the installed pgmq 1\.13\.0 is upstream pgmq.*\n.*HINT:  Run pgmq_adopt_upstream\.sql/s,
+		'inst113: and points to pgmq_adopt_upstream.sql');
+	is($node->safe_psql('inst113', q{SELECT extversion FROM pg_extension WHERE extname = 'pgmq'}), '1.13.0',
+		'inst113: upstream is left as it was');
+}
+
 # What must survive, as text: every row of both tables (the columns the
 # layout has) and the sequence's position.
 sub snapshot
