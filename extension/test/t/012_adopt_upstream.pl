@@ -48,13 +48,13 @@ ok(-f $adopt_sql, "the adoption script is installed ($adopt_sql)");
 # The stand-in for upstream's extension, in the private installation only.
 die "refusing to write into the host's PostgreSQL installation ($sharedir)"
   if $sharedir =~ m{^/usr/share/postgresql};
-my @fake = ("$sharedir/extension/pgmq_upstream_fake.control",
-	"$sharedir/extension/pgmq_upstream_fake--1.0.sql");
+# Named after this process, so that runs sharing the installation do not
+# remove each other's.
+my $fake_name = "pgmq_upstream_fake_$$";
+my @fake = ("$sharedir/extension/$fake_name.control", "$sharedir/extension/$fake_name--1.0.sql");
 PostgreSQL::Test::Utils::append_to_file($fake[0],
-	"default_version = '1.0'\nsuperuser = true\nrelocatable = false\n")
-  unless -f $fake[0];
-PostgreSQL::Test::Utils::append_to_file($fake[1], "-- members are added by t/012_adopt_upstream.pl\n")
-  unless -f $fake[1];
+	"default_version = '1.0'\nsuperuser = true\nrelocatable = false\n");
+PostgreSQL::Test::Utils::append_to_file($fake[1], "-- members are added by t/012_adopt_upstream.pl\n");
 END { unlink @fake if @fake; }
 
 # Upstream's per-queue tables: $style '1.13' (with last_read_at and
@@ -153,10 +153,10 @@ sub notify_trigger
 sub as_upstream_extension
 {
 	my ($db, $version, @members) = @_;
-	my $sql = "CREATE EXTENSION pgmq_upstream_fake;\n";
-	$sql .= "ALTER EXTENSION pgmq_upstream_fake ADD $_;\n" for @members;
+	my $sql = "CREATE EXTENSION $fake_name;\n";
+	$sql .= "ALTER EXTENSION $fake_name ADD $_;\n" for @members;
 	$sql .= "UPDATE pg_extension SET extname = 'pgmq', extversion = '$version'"
-	  . " WHERE extname = 'pgmq_upstream_fake';\n";
+	  . " WHERE extname = '$fake_name';\n";
 	$node->safe_psql($db, $sql);
 }
 
@@ -296,6 +296,10 @@ for my $db (sort keys %queues)
 			'1,7,8', "$db/$name: the archive holds the old rows and the new one");
 		is($node->safe_psql($db, qq{SELECT queue_length || ' ' || total_messages FROM pgmq.metrics('$reg')}),
 			'4 21', "$db/$name: metrics count the adopted queue");
+		is($node->safe_psql($db, qq{SELECT msg_id FROM pgmq.pop('$reg')}), '21', "$db/$name: pop works");
+		is($node->safe_psql($db, qq{SELECT count(*) FROM pgmq.set_vt('$reg', 6, 0);
+			SELECT string_agg(msg_id || ':' || read_ct, ',') FROM pgmq.read('$reg', 30, 10)}),
+			"1\n6:3", "$db/$name: set_vt makes a message in flight visible again, read_ct counted on");
 	}
 }
 
@@ -325,6 +329,10 @@ for my $db (sort keys %notify)
 $node->safe_psql('inst113', q{UPDATE pgmq.notify_insert_throttle SET last_notified_at = to_timestamp(0)});
 my ($rc, $out, $err) = $node->psql('inst113', q{LISTEN "pgmq.q_Orders.INSERT"; SELECT 1 FROM pgmq.send('Orders', '{}'); SELECT 1;});
 like($err . $out, qr/pgmq\.q_Orders\.INSERT/, 'inst113: a send to the adopted queue notifies listeners');
+
+is($node->safe_psql('inst15', q{SELECT pgmq.drop_queue('fast');
+	SELECT count(*) FROM pg_class WHERE relnamespace = 'pgmq'::regnamespace AND relname LIKE '%fast%'}),
+	"t\n0", 'inst15: an adopted queue is dropped with its tables');
 
 # Running the script again changes nothing.
 ($rc, $out, $err) = $node->psql('inst113', undef, extra_params => [ '-v', 'ON_ERROR_STOP=1', '-f', $adopt_sql ]);
