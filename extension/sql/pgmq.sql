@@ -2283,7 +2283,7 @@ LANGUAGE C PARALLEL RESTRICTED;
 -- session's search_path, which would make where they land (and whether a
 -- pg_dump of the database restores the same) depend on that session. They
 -- are members of the extension (DROP EXTENSION removes them, pg_dump skips
--- them). A database without schema public gets them not, with a NOTICE.
+-- them). A database without schema public gets them not, with a WARNING.
 ---------------------------------------------------------------------------
 
 -- 0.2.0's pgmq_read and pgmq_pop rows: vt before enqueued_at, no
@@ -2299,7 +2299,7 @@ CREATE TYPE pgmq.seed_message_record AS (
 DO $seed$
 BEGIN
     IF pg_catalog.to_regnamespace('public') IS NULL THEN
-        RAISE NOTICE 'schema "public" does not exist: the pgmq 0.2.0 function names (pgmq_create, pgmq_send, ...) are not installed'
+        RAISE WARNING 'schema "public" does not exist: the pgmq 0.2.0 function names (pgmq_create, pgmq_send, ...) are not installed'
             USING HINT = 'Create schema public and run ALTER EXTENSION pgmq UPDATE, or use the pgmq.* functions.';
         RETURN;
     END IF;
