@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing pgmq needs on Debian 12, if missing:
 # PostgreSQL 15 with server headers, pg_partman, the TAP test modules'
-# IPC::Run, Node.js for the client-library test and clang-format for the
-# format check.
+# IPC::Run, Node.js for the client-library test, clang-format for the
+# format check and psycopg for the Python examples (examples/python).
 #
 #   deps.sh [package...]   also the given Debian packages (valgrind for
 #                          make memcheck, say)
@@ -19,6 +19,7 @@ command -v gcc >/dev/null 2>&1 || need+=(gcc)
 command -v clang-format >/dev/null 2>&1 || need+=(clang-format)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+dpkg -s python3-psycopg >/dev/null 2>&1 || need+=(python3-psycopg)
 for p in "$@"; do
 	dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done

@@ -2300,7 +2300,7 @@ DO $seed$
 BEGIN
     IF pg_catalog.to_regnamespace('public') IS NULL THEN
         RAISE WARNING 'schema "public" does not exist: the pgmq 0.2.0 function names (pgmq_create, pgmq_send, ...) are not installed'
-            USING HINT = 'Create schema public and run ALTER EXTENSION pgmq UPDATE, or use the pgmq.* functions.';
+            USING HINT = 'Create schema public, then DROP EXTENSION pgmq and CREATE EXTENSION pgmq (queues are kept), or use the pgmq.* functions.';
         RETURN;
     END IF;
 
