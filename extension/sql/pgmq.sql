@@ -86,11 +86,13 @@ LANGUAGE C STRICT PARALLEL SAFE;
 -- share tables, so they share the lock too.
 CREATE FUNCTION pgmq.acquire_queue_lock(queue_name TEXT)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT pg_catalog.pg_advisory_xact_lock(
+BEGIN
+    PERFORM pg_catalog.pg_advisory_xact_lock(
         pg_catalog.hashtext('pgmq.queue_' OPERATOR(pg_catalog.||) pg_catalog.lower(queue_name)));
+END;
 $$;
 
 -- The name under which the queue that queue_name's tables belong to is
