@@ -2,7 +2,8 @@
 # Installs what building and testing pgmq needs on Debian 12, if missing:
 # PostgreSQL 15 with server headers, pg_partman, the TAP test modules'
 # IPC::Run, Node.js for the client-library test, clang-format for the
-# format check, lintian for the Debian package and jq for META.json.
+# format check, lintian for the Debian package, jq for META.json and psycopg
+# for the Python examples (examples/python).
 #
 #   deps.sh [package...]   also the given Debian packages (valgrind for
 #                          make memcheck, say)
@@ -21,6 +22,7 @@ command -v lintian >/dev/null 2>&1 || need+=(lintian)
 command -v jq >/dev/null 2>&1 || need+=(jq)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+dpkg -s python3-psycopg >/dev/null 2>&1 || need+=(python3-psycopg)
 for p in "$@"; do
 	dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
