@@ -434,7 +434,7 @@ done
 check "libpgmq.pc names /usr/local" grep -q '^prefix=/usr/local' "$stage/usr/local/lib/pkgconfig/libpgmq.pc"
 prefix=$DIR/prefix
 make -s -C "$CLIENT_SRC" B="$BUILD" PREFIX="$prefix" CFLAGS="-O1 -g -Werror" install >>"$DIR/install.log" 2>&1
-cp -r "$CLIENT_SRC/../examples" "$DIR/examples" 2>/dev/null || true
+cp -r "${PGMQ_EXAMPLES:-$CLIENT_SRC/../examples}" "$DIR/examples" 2>/dev/null || true
 if [ -f "$DIR/examples/Makefile" ]; then
 	rm -f "$DIR/examples/producer" "$DIR/examples/consumer"
 	run 0 "examples build against the installed library" env PKG_CONFIG_PATH="$prefix/lib/pkgconfig" \
