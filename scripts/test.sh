@@ -42,6 +42,7 @@ HOST_BEFORE=${PGMQ_HOST_BEFORE:-$WORK/host-before.txt}
 [ -n "${PGMQ_HOST_BEFORE:-}" ] || "$REPO_ROOT/scripts/hostsum.sh" >"$HOST_BEFORE"
 cp -r "$REPO_ROOT/extension/test" "$WORK/test"
 cp -r "$REPO_ROOT/client" "$WORK/client"
+rm -rf "$WORK/client/build"
 [ "$(id -u)" = 0 ] && chown -R "$PG_OS_USER" "$WORK"
 
 passed=0
@@ -205,7 +206,7 @@ suite_client() {
 	echo "== client"
 	for t in "$WORK"/client/test/*.sh; do
 		[ -e "$t" ] || continue
-		if PGMQ_WORK="$WORK" PGMQ_BINDIR="$PRIV_BIN" bash "$t"; then
+		if PGMQ_WORK="$WORK" PGMQ_BINDIR="$PRIV_BIN" PGMQ_EXAMPLES="$REPO_ROOT/examples" bash "$t"; then
 			record "client/$(basename "$t")" ok
 		else
 			record "client/$(basename "$t")" fail
