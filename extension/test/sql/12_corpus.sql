@@ -137,7 +137,16 @@ INSERT INTO corpus_calls VALUES
   (45, 'send_topic', 'SELECT pgmq.send_topic(%s, ''{}'')'),
   (46, 'send_batch_topic', 'SELECT pgmq.send_batch_topic(%s, ARRAY[''{}''::jsonb])'),
   (47, 'grant_admin', 'SELECT pgmq.grant_admin(%s)'),
-  (48, 'revoke_admin', 'SELECT pgmq.revoke_admin(%s)');
+  (48, 'revoke_admin', 'SELECT pgmq.revoke_admin(%s)'),
+  -- The seed's public.pgmq_* wrappers (0.2.0 names).
+  (49, 'pgmq_create', 'SELECT public.pgmq_create(%s)'),
+  (50, 'pgmq_send', 'SELECT public.pgmq_send(%s, ''{"a": 1}'')'),
+  (51, 'pgmq_read', 'SELECT public.pgmq_read(%s, 0, 1)'),
+  (52, 'pgmq_archive', 'SELECT public.pgmq_archive(%s, 1::bigint)'),
+  (53, 'pgmq_delete', 'SELECT public.pgmq_delete(%s, 2::bigint)'),
+  (54, 'pgmq_pop', 'SELECT public.pgmq_pop(%s)'),
+  (55, 'drop_queue fourth', 'SELECT pgmq.drop_queue(%s)'),
+  (56, 'pgmq_create_partitioned', 'SELECT public.pgmq_create_partitioned(%s)');
 
 -- One transaction per name (hundreds of queues' locks would not fit in one).
 CREATE TEMP TABLE corpus_out (label text, ord int, fn text, outcome text);
@@ -234,6 +243,7 @@ INSERT INTO corpus_numbers VALUES
   ('read_grouped qty -1', $q$SELECT pgmq.read_grouped('corpus_a', 0, -1)$q$),
   -- Functions without a queue name.
   ('list_queues', $q$SELECT pgmq.list_queues()$q$),
+  ('pgmq_list_queues', $q$SELECT public.pgmq_list_queues()$q$),
   ('metrics_all', $q$SELECT pgmq.metrics_all()$q$),
   ('list_notify_insert_throttles', $q$SELECT pgmq.list_notify_insert_throttles()$q$),
   ('list_topic_bindings all', $q$SELECT pgmq.list_topic_bindings()$q$),
@@ -269,13 +279,15 @@ SELECT c.relname FROM pg_class c
 -- ---- coverage: every API function is called by the corpus ---------------------
 -- LEAD: extend corpus_calls (queue-name functions) or the payload/number
 -- tables when functions are added (DLQ/policy functions, pgmq_* wrappers);
--- this query lists every public pgmq function the corpus does not call.
-SELECT DISTINCT p.proname AS not_covered
+-- this query lists every public pgmq function (and the seed's public.pgmq_*
+-- wrappers, where installed) the corpus does not call.
+SELECT DISTINCT p.pronamespace::regnamespace AS schema, p.proname AS not_covered
   FROM pg_proc p
- WHERE p.pronamespace = 'pgmq'::regnamespace AND p.proname !~ '^_'
+ WHERE (p.pronamespace = 'pgmq'::regnamespace AND p.proname !~ '^_'
+        OR p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'pgmq\_%')
    AND p.prokind = 'f'
-   AND NOT EXISTS (SELECT 1 FROM corpus_calls c WHERE c.sql LIKE '%pgmq.' || p.proname || '(%')
-   AND NOT EXISTS (SELECT 1 FROM corpus_payloads c WHERE c.sql LIKE '%pgmq.' || p.proname || '(%')
-   AND NOT EXISTS (SELECT 1 FROM corpus_numbers c WHERE c.sql LIKE '%pgmq.' || p.proname || '(%')
- ORDER BY 1;
+   AND NOT EXISTS (SELECT 1 FROM corpus_calls c WHERE c.sql LIKE '%.' || p.proname || '(%')
+   AND NOT EXISTS (SELECT 1 FROM corpus_payloads c WHERE c.sql LIKE '%.' || p.proname || '(%')
+   AND NOT EXISTS (SELECT 1 FROM corpus_numbers c WHERE c.sql LIKE '%.' || p.proname || '(%')
+ ORDER BY 1, 2;
 RESET client_min_messages;
