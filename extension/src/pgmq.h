@@ -93,6 +93,11 @@ typedef struct PgmqQueue
 	Oid		   arelid;					/* pgmq.a_<name>, or InvalidOid */
 	SPIPlanPtr plans[PGMQ_NUM_PLANS];
 	dlist_node lru_node; /* most recently used first */
+	/* ids.c: cleared by an invalidation of qrelid or seqrelid */
+	bool ids_checked; /* the fields below are current */
+	bool ids_flush;	  /* unlogged queue, logged sequence: flush at commit */
+	bool ids_warned;  /* the unlogged-sequence WARNING was given */
+	Oid	 seqrelid;	  /* the identity sequence of msg_id, or InvalidOid */
 } PgmqQueue;
 
 /* names.c */
@@ -131,7 +136,10 @@ extern void pgmq_shape_check(PgmqQueue *queue, const char *name);
 /* send.c */
 extern void pgmq_send_params(FunctionCallInfo fcinfo, bool batch, bool with_headers,
 							 TimestampTz vt, Datum *values, char *nulls);
-extern void pgmq_send_note_ids(Oid qrelid);
+
+/* ids.c: msg_ids never issued twice, also across a crash */
+extern void pgmq_ids_before_send(PgmqQueue *queue);
+extern void pgmq_ids_after_send(PgmqQueue *queue);
 
 /* wait.c: waking long-polling readers at commit */
 extern void pgmq_wait_init(void);

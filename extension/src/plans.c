@@ -312,6 +312,8 @@ queue_cache_relcache_cb(Datum arg, Oid relid)
 	{
 		if (relid == InvalidOid || queue->qrelid == relid || queue->arelid == relid)
 			queue->valid = false;
+		if (relid == InvalidOid || queue->qrelid == relid || queue->seqrelid == relid)
+			queue->ids_checked = false;
 	}
 }
 
@@ -478,6 +480,10 @@ pgmq_queue_open(const char *name, LOCKMODE lockmode)
 		queue->valid = false;
 		queue->qrelid = InvalidOid;
 		queue->arelid = InvalidOid;
+		queue->ids_checked = false;
+		queue->ids_flush = false;
+		queue->ids_warned = false;
+		queue->seqrelid = InvalidOid;
 		queue->table_base[0] = '\0';
 		dlist_push_head(&queue_lru, &queue->lru_node);
 		strlcpy(queue->table_base, pgmq_names_table(name, "q") + 2, NAMEDATALEN);
@@ -502,6 +508,7 @@ pgmq_queue_open(const char *name, LOCKMODE lockmode)
 		/* A different table under this name: its plans must go. */
 		free_plans(queue);
 		queue->qrelid = relid;
+		queue->ids_checked = false;
 	}
 	queue->arelid = get_relname_relid(pgmq_queue_table(queue, 'a'), nspid);
 	/* Before valid is set: a failed check is repeated on the next open. */

@@ -395,9 +395,10 @@ pgmq_send_topic(PG_FUNCTION_ARGS)
 	{
 		PgmqQueue *queue = pgmq_queue_open(queues[i], RowExclusiveLock);
 
+		pgmq_ids_before_send(queue);
 		pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_SEND), values, nulls);
 		SPI_freetuptable(SPI_tuptable);
-		pgmq_send_note_ids(queue->qrelid);
+		pgmq_ids_after_send(queue);
 		pgmq_wait_note_send(queue->qrelid);
 		pgmq_queue_close(queue);
 	}
@@ -433,6 +434,7 @@ send_batch_topic(FunctionCallInfo fcinfo, bool with_headers, TimestampTz vt)
 		Datum	   out[2];
 		bool	   outnulls[2] = {false, false};
 
+		pgmq_ids_before_send(queue);
 		rows = pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_SEND_BATCH), values, nulls);
 		out[0] = CStringGetTextDatum(queues[i]);
 		for (uint64 r = 0; r < rows; r++)
@@ -443,7 +445,7 @@ send_batch_topic(FunctionCallInfo fcinfo, bool with_headers, TimestampTz vt)
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnulls);
 		}
 		SPI_freetuptable(SPI_tuptable);
-		pgmq_send_note_ids(queue->qrelid);
+		pgmq_ids_after_send(queue);
 		pgmq_wait_note_send(queue->qrelid);
 		pgmq_queue_close(queue);
 	}
