@@ -149,23 +149,30 @@ pgmq_ids_before_send(PgmqQueue *queue)
 
 	if (queue->ids_checked)
 		return;
+
+	/*
+	 * Checked from now on: an invalidation that arrives during the catalog
+	 * look-ups below clears the flag again, so the next send looks anew.
+	 */
+	queue->ids_checked = true;
+	queue->ids_flush = false;
 	seqid = getIdentitySequence(queue->qrelid, 1, true);
 	queue->seqrelid = seqid;
-	queue->ids_flush = false;
-	if (OidIsValid(seqid) && get_rel_persistence(seqid) == RELPERSISTENCE_UNLOGGED &&
-		!set_logged(seqid) && !queue->ids_warned && !XactReadOnly)
+	if (!OidIsValid(seqid))
+		return;
+	if (get_rel_persistence(seqid) == RELPERSISTENCE_UNLOGGED)
 	{
-		warn_unlogged(seqid, queue->name);
-		queue->ids_warned = true;
+		if (set_logged(seqid))
+			queue->ids_checked = true; /* its own invalidation cleared it */
+		else if (!queue->ids_warned && !XactReadOnly)
+		{
+			warn_unlogged(seqid, queue->name);
+			queue->ids_warned = true;
+		}
 	}
-	/*
-	 * Set last: the ALTER's invalidation of the sequence cleared the flag,
-	 * and its rollback (processed here too) clears it again.
-	 */
-	queue->ids_flush = OidIsValid(seqid) &&
-					   get_rel_persistence(queue->qrelid) == RELPERSISTENCE_UNLOGGED &&
+	/* A rollback of the ALTER clears ids_checked (abort invalidations). */
+	queue->ids_flush = get_rel_persistence(queue->qrelid) == RELPERSISTENCE_UNLOGGED &&
 					   get_rel_persistence(seqid) == RELPERSISTENCE_PERMANENT;
-	queue->ids_checked = true;
 }
 
 /*
