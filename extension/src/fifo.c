@@ -111,15 +111,13 @@ idlist_add(IdList *list, int64 id)
 }
 
 /*
- * True if the queue has a usable fifo index: a valid btree called
- * q_<name>_fifo_idx (create_fifo_index). pgmq 1.13 made a GIN index under
- * that name, which cannot serve the walk over groups.
+ * True if idx (or InvalidOid) is a usable fifo index of the queue: a valid
+ * btree on its table. pgmq 1.13 made a GIN index under that name, which
+ * cannot serve the walk over groups.
  */
 static bool
-has_fifo_index(PgmqQueue *queue)
+fifo_index_usable(PgmqQueue *queue, Oid idx)
 {
-	char	 *name = psprintf("%s_fifo_idx", pgmq_queue_table(queue, 'q'));
-	Oid		  idx = get_relname_relid(name, get_rel_namespace(queue->qrelid));
 	HeapTuple tup;
 	bool	  usable = false;
 
@@ -144,6 +142,28 @@ has_fifo_index(PgmqQueue *queue)
 			 ((Form_pg_index) GETSTRUCT(tup))->indrelid == queue->qrelid;
 	ReleaseSysCache(tup);
 	return usable;
+}
+
+/*
+ * True if the queue has a usable fifo index called q_<name>_fifo_idx
+ * (create_fifo_index). Looked up once and kept in the queue's entry
+ * (queue_state.c) until an invalidation of the table (an index created,
+ * dropped or made valid) or of the index: a statement only chooses between
+ * two plans with the same result on it.
+ */
+static bool
+has_fifo_index(PgmqQueue *queue)
+{
+	char *name;
+
+	if (queue->fifo_checked)
+		return queue->fifo_usable;
+	/* Before the look-ups: an invalidation during them clears it again. */
+	queue->fifo_checked = true;
+	name = psprintf("%s_fifo_idx", pgmq_queue_table(queue, 'q'));
+	queue->fifo_idxrelid = get_relname_relid(name, get_rel_namespace(queue->qrelid));
+	queue->fifo_usable = fifo_index_usable(queue, queue->fifo_idxrelid);
+	return queue->fifo_usable;
 }
 
 /*

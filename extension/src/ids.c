@@ -48,12 +48,10 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
-#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
-#include "utils/syscache.h"
 
 #include "pgmq.h"
 
@@ -215,7 +213,9 @@ pgmq_ids_after_send(PgmqQueue *queue)
  * Makes the queue's msg_id sequence logged if it is unlogged: true if it
  * did. A caller who does not own the sequence gets a WARNING and false.
  * Raises 42P01 if there is no queue table. Called by create() on an
- * existing queue and by the adoption of an earlier install's queues.
+ * existing queue and by the adoption of an earlier install's queues. It
+ * locks no table (create() on a live queue must not block its traffic);
+ * only the ALTER, when it runs, locks the sequence.
  */
 Datum
 pgmq_make_id_sequence_logged(PG_FUNCTION_ARGS)
@@ -228,13 +228,6 @@ pgmq_make_id_sequence_logged(PG_FUNCTION_ARGS)
 	pgmq_names_check(name);
 	if (OidIsValid(nspid))
 		relid = get_relname_relid(pgmq_names_table(name, "q"), nspid);
-	if (OidIsValid(relid))
-	{
-		/* Keeps a drop out until the end of the transaction. */
-		LockRelationOid(relid, AccessShareLock);
-		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
-			relid = InvalidOid;
-	}
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),

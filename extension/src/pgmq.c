@@ -39,5 +39,5 @@ _PG_init(void)
 	/* After every pgmq.* setting is defined: the rest are removed. */
 	MarkGUCPrefixReserved("pgmq");
 
-	pgmq_plans_init();
+	pgmq_queue_state_init();
 }
