@@ -64,11 +64,24 @@ extern SPIPlanPtr pgmq_queue_plan(PgmqQueue *queue, PgmqPlanKind kind);
 extern char		 *pgmq_queue_sql(PgmqQueue *queue, PgmqPlanKind kind);
 extern void		  pgmq_plans_free(PgmqQueue *queue);
 
-/* exec.c: running a cached statement and returning its rows */
-extern uint64	   pgmq_exec_plan(SPIPlanPtr plan, Datum *values, const char *nulls);
-extern void		   pgmq_exec_check_rows(TupleDesc want);
-extern void		   pgmq_return_messages(FunctionCallInfo fcinfo);
-extern void		   pgmq_return_ids(FunctionCallInfo fcinfo, bool sort);
+/*
+ * exec.c: running a cached statement and returning its rows. A statement's
+ * rows travel between functions as a PgmqRows, never in SPI's globals (a
+ * later SPI call replaces those): valid until pgmq_rows_free or SPI_finish.
+ */
+typedef struct PgmqRows
+{
+	SPITupleTable *tuptable; /* NULL when the statement returned no rows */
+	uint64		   n;
+} PgmqRows;
+
+extern PgmqRows	   pgmq_exec_plan(SPIPlanPtr plan, Datum *values, const char *nulls);
+extern Datum	   pgmq_rows_value(PgmqRows rows, uint64 i, int col, bool *isnull);
+extern int64	   pgmq_rows_id(PgmqRows rows, uint64 i);
+extern void		   pgmq_rows_free(PgmqRows *rows);
+extern void		   pgmq_exec_check_rows(PgmqRows rows, TupleDesc want);
+extern void		   pgmq_return_messages(FunctionCallInfo fcinfo, PgmqRows rows);
+extern void		   pgmq_return_ids(FunctionCallInfo fcinfo, PgmqRows rows, bool sort);
 extern void		   pgmq_return_empty(FunctionCallInfo fcinfo);
 extern TimestampTz pgmq_timestamp_add_secs(TimestampTz ts, int64 secs,
 										   const char *what);

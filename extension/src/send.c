@@ -126,6 +126,7 @@ send_common(FunctionCallInfo fcinfo, bool batch, DelayKind delay)
 	Datum		values[3];
 	char		nulls[3];
 	PgmqQueue  *queue;
+	PgmqRows	rows;
 
 	if (delay == DELAY_SECONDS)
 		vt = pgmq_timestamp_add_secs(GetCurrentTimestamp(),
@@ -140,11 +141,11 @@ send_common(FunctionCallInfo fcinfo, bool batch, DelayKind delay)
 	queue = pgmq_queue_open(name, RowExclusiveLock);
 	pgmq_ids_before_send(queue);
 	SPI_connect();
-	pgmq_exec_plan(pgmq_queue_plan(queue, batch ? PGMQ_PLAN_SEND_BATCH : PGMQ_PLAN_SEND),
-				   values, nulls);
+	rows = pgmq_exec_plan(pgmq_queue_plan(queue, batch ? PGMQ_PLAN_SEND_BATCH : PGMQ_PLAN_SEND),
+						  values, nulls);
 	pgmq_ids_after_send(queue);
 	pgmq_wait_note_send(queue->qrelid);
-	pgmq_return_ids(fcinfo, false);
+	pgmq_return_ids(fcinfo, rows, false);
 	SPI_finish();
 	pgmq_queue_close(queue);
 	return (Datum) 0;
