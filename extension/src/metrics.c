@@ -440,7 +440,7 @@ pgmq_metrics_all(PG_FUNCTION_ARGS)
  * identity is not restarted: msg_ids are never reused.
  *
  * The caller needs TRUNCATE on the queue table (checked before the lock,
- * plans.c); the count and the TRUNCATE then run as the table's owner in a
+ * queue_state.c); the count and the TRUNCATE then run as the table's owner in a
  * security-restricted operation, as VACUUM and REFRESH MATERIALIZED VIEW
  * do, so that TRUNCATE triggers the owner put on the table never run with
  * the rights of a superuser or maintenance role that purges it.
