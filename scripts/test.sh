@@ -159,6 +159,8 @@ suite_build() {
 suite_regress() {
 	local tests
 	tests=$(cd "$WORK/test/sql" && ls ${PGMQ_REGRESS_ONLY:-*}.sql | sed 's/\.sql$//' | sort)
+	# every regression test needs the extension 00_setup creates
+	[ -z "${PGMQ_REGRESS_ONLY:-}" ] || tests=$(printf '00_setup\n%s\n' "$tests" | sort -u)
 	run_pg_regress regress "$PGXS_DIR/src/test/regress/pg_regress" sql $tests
 }
 
