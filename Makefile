@@ -11,6 +11,8 @@
 #                 sizes, durable commits) with 10-minute runs
 #   make memcheck the regression suite with the server under valgrind
 #   make format   reformat the C files (clang-format, .clang-format)
+#   make deb      the Debian package postgresql-15-pgmq-c into build/
+#                 (scripts/deb.sh; docs/install.md)
 #   make chaos    the crash-chaos run for CHAOS_SECONDS (600) instead of the
 #                 75 s of make test; prints the counts (docs/reliability.md)
 #
@@ -23,7 +25,7 @@ PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 STRICT_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
                 -Wno-missing-field-initializers -DUSE_ASSERT_CHECKING
 
-.PHONY: all deps build install run stop psql test test-build format bench soak memcheck chaos clean
+.PHONY: all deps build install run stop psql test test-build format deb bench soak memcheck chaos clean
 
 all: build
 
@@ -66,6 +68,10 @@ test: deps
 # checks them (the build suite).
 format:
 	clang-format -i --style=file:$(CURDIR)/.clang-format extension/src/*.c extension/src/*.h
+
+# Built from a copy of extension/ with DESTDIR: nothing is installed.
+deb: deps
+	@scripts/deb.sh $(CURDIR)/build
 
 bench: deps
 	@bench/run.sh

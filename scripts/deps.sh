@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing pgmq needs on Debian 12, if missing:
 # PostgreSQL 15 with server headers, pg_partman, the TAP test modules'
-# IPC::Run, Node.js for the client-library test and clang-format for the
-# format check.
+# IPC::Run, Node.js for the client-library test, clang-format for the
+# format check, lintian for the Debian package and jq for META.json.
 #
 #   deps.sh [package...]   also the given Debian packages (valgrind for
 #                          make memcheck, say)
@@ -17,6 +17,8 @@ dpkg -s libipc-run-perl >/dev/null 2>&1 || need+=(libipc-run-perl)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 command -v clang-format >/dev/null 2>&1 || need+=(clang-format)
+command -v lintian >/dev/null 2>&1 || need+=(lintian)
+command -v jq >/dev/null 2>&1 || need+=(jq)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 for p in "$@"; do

@@ -7,6 +7,21 @@
 
 \echo Use "ALTER EXTENSION pgmq UPDATE" to load this file. \quit
 
+-- Upstream pgmq 1.13.0 has the same version string: a database running it
+-- must not be "updated" with this script, which would leave upstream's
+-- functions under this version. Only this extension has C functions.
+DO $upstream_guard$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p
+                    WHERE p.oid = pg_catalog.to_regprocedure('pgmq._registered_name(text)')
+                      AND p.prolang = (SELECT l.oid FROM pg_catalog.pg_language l WHERE l.lanname = 'c')) THEN
+        RAISE EXCEPTION 'the installed pgmq 1.13.0 is upstream pgmq, which ALTER EXTENSION pgmq UPDATE cannot switch to this extension'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Run pgmq_adopt_upstream.sql from the extension directory instead; it keeps every queue (docs/migrating.md).';
+    END IF;
+END
+$upstream_guard$;
+
 -- convert_archive_partitioned: the archive index of a queue named with a
 -- case variant is found.
 CREATE OR REPLACE FUNCTION pgmq.convert_archive_partitioned(

@@ -12,6 +12,55 @@
 \echo Use "CREATE EXTENSION pgmq" to load this file. \quit
 
 ---------------------------------------------------------------------------
+-- Registry tables of an earlier pgmq
+--
+-- A database where upstream pgmq 1.x was installed without CREATE
+-- EXTENSION (its pgmq.sql run by hand), or which pgmq_adopt_upstream.sql
+-- detached from upstream's extension, still has its registry, topic
+-- bindings and notify throttles in pgmq.meta, pgmq.topic_bindings and
+-- pgmq.notify_insert_throttle, which belong to no extension. Their rows
+-- are kept aside here, the tables dropped, and the queues adopted with
+-- them further down ("Queues of an earlier install"). The temporary tables
+-- go at the end of this script.
+---------------------------------------------------------------------------
+
+DO $stash$
+BEGIN
+    CREATE TEMP TABLE pgmq_adopt_meta (queue_name TEXT, is_partitioned BOOLEAN,
+                                       is_unlogged BOOLEAN, created_at TIMESTAMP WITH TIME ZONE);
+    CREATE TEMP TABLE pgmq_adopt_topics (pattern TEXT, queue_name TEXT, bound_at TIMESTAMP WITH TIME ZONE);
+    -- pgmq_adopt_upstream.sql makes it first, with the queues whose insert
+    -- trigger it dropped.
+    IF pg_catalog.to_regclass('pg_temp.pgmq_adopt_notify') IS NULL THEN
+        CREATE TEMP TABLE pgmq_adopt_notify (queue_name TEXT, throttle_interval_ms INTEGER);
+    END IF;
+    -- Read through to_jsonb, so that a registry of an older layout (a
+    -- column missing) is read as well.
+    IF pg_catalog.to_regclass('pgmq.meta') IS NOT NULL THEN
+        INSERT INTO pg_temp.pgmq_adopt_meta
+        SELECT j->>'queue_name', COALESCE((j->>'is_partitioned')::BOOLEAN, false),
+               COALESCE((j->>'is_unlogged')::BOOLEAN, false), (j->>'created_at')::TIMESTAMP WITH TIME ZONE
+          FROM pgmq.meta t, pg_catalog.to_jsonb(t) j;
+    END IF;
+    IF pg_catalog.to_regclass('pgmq.topic_bindings') IS NOT NULL THEN
+        INSERT INTO pg_temp.pgmq_adopt_topics
+        SELECT j->>'pattern', j->>'queue_name', (j->>'bound_at')::TIMESTAMP WITH TIME ZONE
+          FROM pgmq.topic_bindings t, pg_catalog.to_jsonb(t) j;
+        DROP TABLE pgmq.topic_bindings;
+    END IF;
+    IF pg_catalog.to_regclass('pgmq.notify_insert_throttle') IS NOT NULL THEN
+        INSERT INTO pg_temp.pgmq_adopt_notify
+        SELECT j->>'queue_name', COALESCE((j->>'throttle_interval_ms')::INTEGER, 0)
+          FROM pgmq.notify_insert_throttle t, pg_catalog.to_jsonb(t) j;
+        DROP TABLE pgmq.notify_insert_throttle;
+    END IF;
+    IF pg_catalog.to_regclass('pgmq.meta') IS NOT NULL THEN
+        DROP TABLE pgmq.meta;
+    END IF;
+END
+$stash$;
+
+---------------------------------------------------------------------------
 -- Registry of queues and result types
 ---------------------------------------------------------------------------
 
@@ -1632,7 +1681,16 @@ $$;
 -- partitioned or unlogged as its table is. A partitioned queue gets its
 -- retention back from pg_partman's configuration and its default-partition
 -- warnings again. Notifications (enable_notify_insert) and topic bindings
--- are not restored: their configuration was dropped with the extension.
+-- are restored only from tables an earlier pgmq left (see the top of this
+-- script): this extension's own were dropped with it.
+--
+-- Queues of upstream pgmq 1.x are adopted the same way (docs/migrating.md):
+-- a table of before 1.5 or 1.10 gets the headers and last_read_at columns
+-- it lacks, the registry keeps the name as it was registered (its case)
+-- and its created_at, and an unlogged queue's id sequence becomes logged,
+-- as this extension makes them. Every message, its msg_id, read_ct, vt and
+-- enqueued_at, the archive and the sequence's position stay as they are,
+-- so new ids continue after the old ones.
 ---------------------------------------------------------------------------
 
 DO $adopt$
@@ -1640,6 +1698,10 @@ DECLARE
     t RECORD;
     partman TEXT := pgmq._get_pg_partman_schema();
     retention TEXT;
+    tbl TEXT;
+    seq TEXT;
+    regname TEXT;
+    created TIMESTAMP WITH TIME ZONE;
 BEGIN
     FOR t IN SELECT pg_catalog.substr(q.relname, 3) AS base, q.relkind = 'p' AS partitioned,
                     q.relpersistence = 'u' AS unlogged, q.relname AS qtable
@@ -1657,8 +1719,27 @@ BEGIN
                                                         ('vt', 'timestamptz'::regtype), ('message', 'jsonb'::regtype))) = 4
               ORDER BY q.relname LOOP
         CONTINUE WHEN pg_catalog.length(t.base) > 47;
-        INSERT INTO pgmq.meta (queue_name, is_partitioned, is_unlogged)
-        VALUES (t.base, t.partitioned, t.unlogged)
+        -- Columns of later layouts (headers: 1.5, last_read_at: 1.10).
+        FOREACH tbl IN ARRAY ARRAY[t.qtable, 'a_' OPERATOR(pg_catalog.||) t.base] LOOP
+            EXECUTE pg_catalog.format('ALTER TABLE pgmq.%I ADD COLUMN IF NOT EXISTS headers JSONB,'
+                                      ' ADD COLUMN IF NOT EXISTS last_read_at TIMESTAMP WITH TIME ZONE', tbl);
+        END LOOP;
+        EXECUTE pg_catalog.format('ALTER TABLE pgmq.%I ADD COLUMN IF NOT EXISTS archived_at'
+                                  ' TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL', 'a_' OPERATOR(pg_catalog.||) t.base);
+        -- An unlogged queue's id sequence is unlogged in upstream pgmq and
+        -- would start over after a crash: logged, as create_unlogged makes it.
+        seq := pg_catalog.pg_get_serial_sequence(pg_catalog.format('pgmq.%I', t.qtable), 'msg_id');
+        IF seq IS NOT NULL AND (SELECT c.relpersistence FROM pg_catalog.pg_class c
+                                 WHERE c.oid = seq::regclass) = 'u' THEN
+            EXECUTE pg_catalog.format('ALTER SEQUENCE %s SET LOGGED', seq);
+        END IF;
+        SELECT m.queue_name, m.created_at INTO regname, created
+          FROM pg_temp.pgmq_adopt_meta m
+         WHERE pg_catalog.lower(m.queue_name) = t.base
+         ORDER BY m.queue_name = t.base DESC, m.created_at, m.queue_name
+         LIMIT 1;
+        INSERT INTO pgmq.meta (queue_name, is_partitioned, is_unlogged, created_at)
+        VALUES (COALESCE(regname, t.base), t.partitioned, t.unlogged, COALESCE(created, pg_catalog.now()))
         ON CONFLICT DO NOTHING;
         -- An unlogged msg_id sequence (upstream pgmq, an older version)
         -- would issue ids again after a crash.
@@ -2298,3 +2379,35 @@ CREATE FUNCTION pgmq._plan_cache_stats(OUT cached_queues BIGINT, OUT prepared BI
 RETURNS record
 AS 'MODULE_PATHNAME', 'pgmq_plan_cache_stats'
 LANGUAGE C PARALLEL RESTRICTED;
+
+---------------------------------------------------------------------------
+-- The rest of an adoption (see "Queues of an earlier install"): pg_monitor
+-- may read the adopted queues, and the topic bindings and notifications an
+-- earlier pgmq left are restored for the queues now registered.
+---------------------------------------------------------------------------
+
+DO $adopt_config$
+DECLARE
+    q RECORD;
+BEGIN
+    FOR q IN SELECT m.queue_name FROM pgmq.meta m ORDER BY 1 LOOP
+        PERFORM pgmq._grant_monitor(q.queue_name);
+    END LOOP;
+    INSERT INTO pgmq.topic_bindings (pattern, queue_name, bound_at)
+    SELECT b.pattern, m.queue_name, COALESCE(b.bound_at, pg_catalog.now())
+      FROM pg_temp.pgmq_adopt_topics b
+      JOIN pgmq.meta m ON pg_catalog.lower(m.queue_name) = pg_catalog.lower(b.queue_name)
+     WHERE b.pattern IS NOT NULL
+    ON CONFLICT DO NOTHING;
+    FOR q IN SELECT DISTINCT ON (m.queue_name) m.queue_name, n.throttle_interval_ms
+               FROM pg_temp.pgmq_adopt_notify n
+               JOIN pgmq.meta m ON pg_catalog.lower(m.queue_name) = pg_catalog.lower(n.queue_name)
+              ORDER BY m.queue_name, n.throttle_interval_ms DESC LOOP
+        INSERT INTO pgmq.notify_insert_throttle (queue_name, throttle_interval_ms)
+        VALUES (q.queue_name, GREATEST(q.throttle_interval_ms, 0))
+        ON CONFLICT DO NOTHING;
+        PERFORM pgmq._create_notify_trigger(q.queue_name, GREATEST(q.throttle_interval_ms, 0));
+    END LOOP;
+END
+$adopt_config$;
+DROP TABLE pg_temp.pgmq_adopt_meta, pg_temp.pgmq_adopt_topics, pg_temp.pgmq_adopt_notify;
