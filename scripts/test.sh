@@ -5,8 +5,8 @@
 # is used but its programs and other extensions, and nothing of it changes.
 #
 #   test.sh [suite...]     suites: build regress isolation tap client package
-#                          chaos (default: all; chaos runs CHAOS_SECONDS,
-#                          default 75)
+#                          examples chaos (default: all; chaos runs
+#                          CHAOS_SECONDS, default 75)
 #
 # PGMQ_TAP_ONLY=<name without .pl> runs one TAP test (PGMQ_REGRESS_ONLY and
 # PGMQ_ISOLATION_ONLY likewise for one regression test or spec); PGMQ_MODEL_STEPS sets
@@ -32,7 +32,7 @@ PRIV_ROOT=${PGMQ_PREFIX:-$REPO_ROOT/build/test}
 private_use "$PRIV_ROOT" || exit 2
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(build regress isolation tap client package chaos)
+[ ${#suites[@]} -gt 0 ] || suites=(build regress isolation tap client package examples chaos)
 
 WORK=$(mktemp -d /tmp/pgmq-test.XXXXXX)
 chmod 755 "$WORK"
@@ -42,6 +42,7 @@ HOST_BEFORE=${PGMQ_HOST_BEFORE:-$WORK/host-before.txt}
 [ -n "${PGMQ_HOST_BEFORE:-}" ] || "$REPO_ROOT/scripts/hostsum.sh" >"$HOST_BEFORE"
 cp -r "$REPO_ROOT/extension/test" "$WORK/test"
 cp -r "$REPO_ROOT/client" "$WORK/client"
+rm -rf "$WORK/client/build"
 [ "$(id -u)" = 0 ] && chown -R "$PG_OS_USER" "$WORK"
 
 passed=0
@@ -205,7 +206,7 @@ suite_client() {
 	echo "== client"
 	for t in "$WORK"/client/test/*.sh; do
 		[ -e "$t" ] || continue
-		if PGMQ_WORK="$WORK" PGMQ_BINDIR="$PRIV_BIN" bash "$t"; then
+		if PGMQ_WORK="$WORK" PGMQ_BINDIR="$PRIV_BIN" PGMQ_EXAMPLES="$REPO_ROOT/examples" bash "$t"; then
 			record "client/$(basename "$t")" ok
 		else
 			record "client/$(basename "$t")" fail
@@ -308,6 +309,27 @@ $($PG_CONFIG --sharedir)/extension/pgmq_adopt_upstream.sql
 		record package/install fail
 	fi
 	echo "$out"
+}
+
+# The examples in examples/ (examples/run.sh): each one counts, by the
+# "ok NAME" / "not ok NAME" lines run.sh prints.
+suite_examples() {
+	local line seen=0
+	echo "== examples"
+	while IFS= read -r line; do
+		echo "$line"
+		case $line in
+		"ok "*)
+			record "examples/${line#ok }" ok
+			seen=1
+			;;
+		"not ok "*)
+			record "examples/${line#not ok }" fail
+			seen=1
+			;;
+		esac
+	done < <(PGMQ_WORK="$WORK" PGMQ_BINDIR="$PRIV_BIN" bash "$REPO_ROOT/examples/run.sh" 2>&1)
+	[ "$seen" = 1 ] || record "examples/(runner)" fail
 }
 
 for s in "${suites[@]}"; do

@@ -135,11 +135,13 @@ LANGUAGE C STRICT PARALLEL SAFE;
 -- share tables, so they share the lock too.
 CREATE FUNCTION pgmq.acquire_queue_lock(queue_name TEXT)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT pg_catalog.pg_advisory_xact_lock(
+BEGIN
+    PERFORM pg_catalog.pg_advisory_xact_lock(
         pg_catalog.hashtext('pgmq.queue_' OPERATOR(pg_catalog.||) pg_catalog.lower(queue_name)));
+END;
 $$;
 
 -- The name under which the queue that queue_name's tables belong to is
@@ -380,21 +382,21 @@ $$;
 
 CREATE FUNCTION pgmq.create_non_partitioned(queue_name TEXT)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT pgmq._create_queue(queue_name, false); $$;
+AS $$ BEGIN PERFORM pgmq._create_queue(queue_name, false); END; $$;
 
 CREATE FUNCTION pgmq.create_unlogged(queue_name TEXT)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT pgmq._create_queue(queue_name, true); $$;
+AS $$ BEGIN PERFORM pgmq._create_queue(queue_name, true); END; $$;
 
 CREATE FUNCTION pgmq."create"(queue_name TEXT)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT pgmq._create_queue(queue_name, false); $$;
+AS $$ BEGIN PERFORM pgmq._create_queue(queue_name, false); END; $$;
 
 -- Drops the queue and archive tables and the registry row. A queue whose
 -- table is missing gives a NOTICE and false (a stale registry row is
@@ -826,7 +828,9 @@ $$;
 
 -- Raises unless the queue exists (table and registry row) and interval is
 -- a non-negative number of milliseconds.
-CREATE FUNCTION pgmq._check_notify_args(queue_name TEXT, throttle_interval_ms INTEGER)
+-- The texts and SQLSTATE (P0001, RAISE EXCEPTION's) are upstream's, which
+-- words them differently in enable_notify_insert and update_notify_insert.
+CREATE FUNCTION pgmq._check_notify_args(queue_name TEXT, throttle_interval_ms INTEGER, updating BOOLEAN)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -837,31 +841,33 @@ BEGIN
         RAISE EXCEPTION 'throttle_interval_ms cannot be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF throttle_interval_ms < 0 THEN
-        RAISE EXCEPTION 'throttle_interval_ms must be non-negative, got: %', throttle_interval_ms
-            USING ERRCODE = 'invalid_parameter_value';
+        IF updating THEN
+            RAISE EXCEPTION 'throttle_interval_ms must be non-negative, got: %', throttle_interval_ms;
+        END IF;
+        RAISE EXCEPTION 'throttle_interval_ms must be non-negative'
+            USING DETAIL = pg_catalog.format('Got: %s.', throttle_interval_ms);
     END IF;
     IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', pgmq.format_table_name(queue_name, 'q'))) IS NULL
        OR NOT EXISTS (SELECT 1 FROM pgmq.meta m WHERE m.queue_name = _check_notify_args.queue_name) THEN
-        RAISE EXCEPTION 'Queue "%" does not exist. Create it first using pgmq.create()', queue_name
-            USING ERRCODE = 'undefined_table';
+        IF updating THEN
+            RAISE EXCEPTION 'Queue "%" does not exist. Create the queue first using pgmq.create()', queue_name;
+        END IF;
+        RAISE EXCEPTION 'Queue "%" does not exist. Create it first using pgmq.create()', queue_name;
     END IF;
 END;
 $$;
 
--- Drops the insert trigger of a queue, if it has one.
+-- Drops the insert trigger of a queue, if it has one. As upstream, with
+-- DROP TRIGGER IF EXISTS: a queue without one gives PostgreSQL's NOTICE
+-- (trigger ... does not exist, skipping), a missing table its 42P01.
 CREATE FUNCTION pgmq._drop_notify_trigger(queue_name TEXT)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    qtable TEXT := pgmq.format_table_name(queue_name, 'q');
 BEGIN
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
-                WHERE tg.tgname = 'trigger_notify_queue_insert_listeners'
-                  AND tg.tgrelid = pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', qtable))) THEN
-        EXECUTE pg_catalog.format('DROP TRIGGER trigger_notify_queue_insert_listeners ON pgmq.%I', qtable);
-    END IF;
+    EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS trigger_notify_queue_insert_listeners ON pgmq.%I',
+                              pgmq.format_table_name(queue_name, 'q'));
 END;
 $$;
 
@@ -889,7 +895,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM pgmq._check_notify_args(queue_name, throttle_interval_ms);
+    PERFORM pgmq._check_notify_args(queue_name, throttle_interval_ms, false);
     INSERT INTO pgmq.notify_insert_throttle (queue_name, throttle_interval_ms, last_notified_at)
     VALUES (queue_name, throttle_interval_ms, pg_catalog.to_timestamp(0))
     ON CONFLICT ON CONSTRAINT notify_insert_throttle_queue_name_key
@@ -904,15 +910,8 @@ RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    qtable TEXT;
 BEGIN
     PERFORM pgmq.validate_queue_name(queue_name);
-    qtable := pgmq.format_table_name(queue_name, 'q');
-    IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', qtable)) IS NULL THEN
-        RAISE EXCEPTION 'Queue "%" does not exist. Create it first using pgmq.create()', queue_name
-            USING ERRCODE = 'undefined_table';
-    END IF;
     PERFORM pgmq._drop_notify_trigger(queue_name);
     DELETE FROM pgmq.notify_insert_throttle t WHERE t.queue_name = disable_notify_insert.queue_name;
 END;
@@ -924,13 +923,12 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM pgmq._check_notify_args(queue_name, throttle_interval_ms);
+    PERFORM pgmq._check_notify_args(queue_name, throttle_interval_ms, true);
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
                     WHERE tg.tgname = 'trigger_notify_queue_insert_listeners'
                       AND tg.tgrelid = pg_catalog.to_regclass(pg_catalog.format('pgmq.%I',
                                            pgmq.format_table_name(queue_name, 'q')))) THEN
-        RAISE EXCEPTION 'Queue "%" does not have notify_insert enabled. Enable it first using pgmq.enable_notify_insert()', queue_name
-            USING ERRCODE = 'object_not_in_prerequisite_state';
+        RAISE EXCEPTION 'Queue "%" does not have notify_insert enabled. Enable it first using pgmq.enable_notify_insert()', queue_name;
     END IF;
     INSERT INTO pgmq.notify_insert_throttle (queue_name, throttle_interval_ms, last_notified_at)
     VALUES (queue_name, throttle_interval_ms, pg_catalog.to_timestamp(0))
@@ -1851,8 +1849,9 @@ BEGIN
     qtable := pgmq.format_table_name(queue_name, 'q');
     idx := qtable OPERATOR(pg_catalog.||) '_fifo_idx';
     IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', qtable)) IS NULL THEN
-        RAISE EXCEPTION 'queue "%" does not exist', queue_name
+        RAISE EXCEPTION 'relation "pgmq.%" does not exist', qtable
             USING ERRCODE = 'undefined_table',
+                  DETAIL = pg_catalog.format('Queue "%s" does not exist.', queue_name),
                   HINT = pg_catalog.format('Create the queue first with pgmq.create(%L).', queue_name);
     END IF;
     -- Two calls at once: the second waits here, then finds the index (the
@@ -1876,9 +1875,9 @@ $$;
 
 CREATE FUNCTION pgmq.create_fifo_index(queue_name TEXT)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT pgmq._create_fifo_index_if_not_exists(queue_name); $$;
+AS $$ BEGIN PERFORM pgmq._create_fifo_index_if_not_exists(queue_name); END; $$;
 
 CREATE FUNCTION pgmq.create_fifo_indexes_all()
 RETURNS void
@@ -1949,13 +1948,10 @@ AS $$
 BEGIN
     PERFORM pgmq.validate_topic_pattern(pattern);
     IF queue_name IS NULL OR queue_name = '' THEN
-        RAISE EXCEPTION 'queue_name cannot be NULL or empty'
-            USING ERRCODE = CASE WHEN queue_name IS NULL THEN 'null_value_not_allowed'
-                                 ELSE 'invalid_parameter_value' END;
+        RAISE EXCEPTION 'queue_name cannot be NULL or empty';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pgmq.meta m WHERE m.queue_name = bind_topic.queue_name) THEN
-        RAISE EXCEPTION 'Queue "%" does not exist. Create the queue first using pgmq.create()', queue_name
-            USING ERRCODE = 'undefined_table';
+        RAISE EXCEPTION 'Queue "%" does not exist. Create the queue first using pgmq.create()', queue_name;
     END IF;
     INSERT INTO pgmq.topic_bindings (pattern, queue_name)
     VALUES (pattern, queue_name)
@@ -1973,14 +1969,10 @@ DECLARE
     removed INTEGER;
 BEGIN
     IF pattern IS NULL OR pattern = '' THEN
-        RAISE EXCEPTION 'pattern cannot be NULL or empty'
-            USING ERRCODE = CASE WHEN pattern IS NULL THEN 'null_value_not_allowed'
-                                 ELSE 'invalid_parameter_value' END;
+        RAISE EXCEPTION 'pattern cannot be NULL or empty';
     END IF;
     IF queue_name IS NULL OR queue_name = '' THEN
-        RAISE EXCEPTION 'queue_name cannot be NULL or empty'
-            USING ERRCODE = CASE WHEN queue_name IS NULL THEN 'null_value_not_allowed'
-                                 ELSE 'invalid_parameter_value' END;
+        RAISE EXCEPTION 'queue_name cannot be NULL or empty';
     END IF;
     DELETE FROM pgmq.topic_bindings b
      WHERE b.pattern = unbind_topic.pattern AND b.queue_name = unbind_topic.queue_name;
@@ -2411,3 +2403,113 @@ BEGIN
 END
 $adopt_config$;
 DROP TABLE pg_temp.pgmq_adopt_meta, pg_temp.pgmq_adopt_topics, pg_temp.pgmq_adopt_notify;
+
+---------------------------------------------------------------------------
+-- The seed's API: pgmq 0.2.0's names (docs/migrating.md)
+--
+-- pgmq 0.2.0 (March 2023) had its functions in the schema it was installed
+-- in, with a pgmq_ prefix; its README runs SELECT pgmq_create('my_queue')
+-- right after CREATE EXTENSION. These are thin wrappers over the pgmq.*
+-- functions, acting on the same queues, with 0.2.0's result shapes.
+--
+-- They live in schema public, which is where 0.2.0 put them and which the
+-- default search_path ("$user", public) finds: not in schema pgmq, which is
+-- not on anyone's search_path, and not in the first schema of the creating
+-- session's search_path, which would make where they land (and whether a
+-- pg_dump of the database restores the same) depend on that session. They
+-- are members of the extension (DROP EXTENSION removes them, pg_dump skips
+-- them). A database without schema public gets them not, with a WARNING.
+---------------------------------------------------------------------------
+
+-- 0.2.0's pgmq_read and pgmq_pop rows: vt before enqueued_at, no
+-- last_read_at nor headers.
+CREATE TYPE pgmq.seed_message_record AS (
+    msg_id BIGINT,
+    read_ct INTEGER,
+    vt TIMESTAMP WITH TIME ZONE,
+    enqueued_at TIMESTAMP WITH TIME ZONE,
+    message JSONB
+);
+
+DO $seed$
+BEGIN
+    IF pg_catalog.to_regnamespace('public') IS NULL THEN
+        RAISE WARNING 'schema "public" does not exist: the pgmq 0.2.0 function names (pgmq_create, pgmq_send, ...) are not installed'
+            USING HINT = 'Create schema public, then DROP EXTENSION pgmq and CREATE EXTENSION pgmq (queues are kept), or use the pgmq.* functions.';
+        RETURN;
+    END IF;
+
+    CREATE FUNCTION public.pgmq_create(queue_name TEXT)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$ BEGIN PERFORM pgmq."create"(queue_name); END; $$;
+
+    -- 0.2.0 partitioned by msg_id only, partition_size ids per partition.
+    CREATE FUNCTION public.pgmq_create_partitioned(queue_name TEXT, partition_size BIGINT DEFAULT 10000)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+    BEGIN
+        IF partition_size IS NULL OR partition_size < 1 THEN
+            RAISE EXCEPTION 'partition_size must be at least 1, got %', partition_size
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        PERFORM pgmq.create_partitioned(queue_name, partition_size::TEXT);
+    END;
+    $$;
+
+    -- One id, not a set (0.2.0's shape).
+    CREATE FUNCTION public.pgmq_send(queue_name TEXT, message JSONB)
+    RETURNS BIGINT
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    AS $$ SELECT s FROM pgmq.send($1, $2) s $$;
+
+    CREATE FUNCTION public.pgmq_read(queue_name TEXT, vt INTEGER, "limit" INTEGER)
+    RETURNS SETOF pgmq.seed_message_record
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+        SELECT r.msg_id, r.read_ct, r.vt, r.enqueued_at, r.message
+          FROM pgmq.read($1, $2, $3) r
+    $$;
+
+    CREATE FUNCTION public.pgmq_pop(queue_name TEXT)
+    RETURNS SETOF pgmq.seed_message_record
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+        SELECT r.msg_id, r.read_ct, r.vt, r.enqueued_at, r.message
+          FROM pgmq.pop($1) r
+    $$;
+
+    -- 0.2.0 warned when there was nothing to delete.
+    CREATE FUNCTION public.pgmq_delete(queue_name TEXT, msg_id BIGINT)
+    RETURNS BOOLEAN
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+    BEGIN
+        IF pgmq.delete(queue_name, msg_id) THEN
+            RETURN true;
+        END IF;
+        RAISE WARNING 'no message found with msg_id: %', msg_id;
+        RETURN false;
+    END;
+    $$;
+
+    CREATE FUNCTION public.pgmq_archive(queue_name TEXT, msg_id BIGINT)
+    RETURNS BOOLEAN
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    AS $$ SELECT pgmq.archive($1, $2) $$;
+
+    CREATE FUNCTION public.pgmq_list_queues()
+    RETURNS TABLE (queue_name TEXT, created_at TIMESTAMP WITH TIME ZONE)
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    AS $$ SELECT m.queue_name::TEXT, m.created_at FROM pgmq.meta m ORDER BY m.queue_name $$;
+END;
+$seed$;
