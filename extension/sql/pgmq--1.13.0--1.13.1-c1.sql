@@ -402,6 +402,123 @@ BEGIN
 END;
 $seed$;
 
+-- Makes the queue's msg_id sequence logged if it is unlogged (an unlogged
+-- sequence starts over after a crash, so ids would be issued again): true
+-- if it did. A caller who does not own it gets a WARNING and false. See
+-- ids.c; sends of the queue's owner do the same on their own.
+CREATE FUNCTION pgmq._make_id_sequence_logged(queue_name TEXT)
+RETURNS BOOLEAN
+AS 'MODULE_PATHNAME', 'pgmq_make_id_sequence_logged'
+LANGUAGE C;
+
+-- _create_queue: create() of an existing queue makes an unlogged msg_id
+-- sequence logged.
+-- Creates the queue and archive tables of a plain or unlogged queue and
+-- registers it in pgmq.meta. Idempotent for the same name.
+CREATE OR REPLACE FUNCTION pgmq._create_queue(queue_name TEXT, unlogged BOOLEAN)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    qtable TEXT;
+    atable TEXT;
+    existing_kind "char";
+BEGIN
+    PERFORM pgmq.validate_queue_name(queue_name);
+    qtable := pgmq.format_table_name(queue_name, 'q');
+    atable := pgmq.format_table_name(queue_name, 'a');
+
+    -- The queue is there (the start-up call of every client): say so as
+    -- the statements below would, without taking their SHARE locks, which
+    -- would block the queue's traffic until this transaction ends. The
+    -- queue lock in shared mode keeps a drop from starting until then; a
+    -- create or drop in progress holds it and sends this call down the
+    -- slow path, which waits for it and looks again.
+    existing_kind := pgmq._queue_in_place(queue_name);
+    IF existing_kind IS NOT NULL THEN
+        IF pgmq._try_queue_lock_shared(queue_name) THEN
+            existing_kind := pgmq._queue_in_place(queue_name);
+        ELSE
+            existing_kind := NULL;
+        END IF;
+    END IF;
+    IF existing_kind IS NULL THEN
+        PERFORM pgmq._lock_queue_names(queue_name);
+        existing_kind := pgmq._queue_in_place(queue_name);
+    END IF;
+    IF existing_kind = 'r' THEN
+        PERFORM pgmq._make_id_sequence_logged(queue_name);
+        RAISE NOTICE 'relation "%" already exists, skipping', qtable USING ERRCODE = 'duplicate_table';
+        RAISE NOTICE 'relation "%" already exists, skipping', atable USING ERRCODE = 'duplicate_table';
+        RAISE NOTICE 'relation "%" already exists, skipping', qtable OPERATOR(pg_catalog.||) '_vt_idx'
+            USING ERRCODE = 'duplicate_table';
+        RAISE NOTICE 'relation "%" already exists, skipping', 'archived_at_idx_' OPERATOR(pg_catalog.||) queue_name
+            USING ERRCODE = 'duplicate_table';
+        RETURN;
+    END IF;
+
+    PERFORM pgmq._check_case_conflict(queue_name);
+
+    IF existing_kind IS NULL THEN
+        SELECT c.relkind INTO existing_kind FROM pg_catalog.pg_class c
+         WHERE c.relname = qtable AND c.relnamespace = 'pgmq'::regnamespace;
+    END IF;
+    IF existing_kind IS NOT NULL THEN
+        PERFORM pgmq._check_queue_owner(queue_name);
+    END IF;
+    IF existing_kind = 'p' THEN
+        PERFORM pgmq._make_id_sequence_logged(queue_name);
+        RAISE NOTICE 'pgmq queue "%" already exists as a partitioned queue, skipping', queue_name;
+        RETURN;
+    END IF;
+    PERFORM pgmq._check_name_free(queue_name, false);
+
+    EXECUTE pg_catalog.format('CREATE %s TABLE IF NOT EXISTS pgmq.%I (%s)',
+                              CASE WHEN unlogged THEN 'UNLOGGED' ELSE '' END, qtable,
+                              pgmq._columns('q', 'BIGINT PRIMARY KEY GENERATED ALWAYS AS IDENTITY'));
+    EXECUTE pg_catalog.format('CREATE TABLE IF NOT EXISTS pgmq.%I (%s)',
+                              atable, pgmq._columns('a', 'BIGINT PRIMARY KEY'));
+
+    IF unlogged THEN
+        -- An unlogged table's identity sequence is unlogged too and starts
+        -- over after a crash, so msg_ids would repeat and collide with the
+        -- (logged) archive. A logged sequence keeps them unique; it only
+        -- costs a WAL record every 32 ids.
+        EXECUTE pg_catalog.format('ALTER SEQUENCE %s SET LOGGED',
+                                  pg_catalog.pg_get_serial_sequence(pg_catalog.format('pgmq.%I', qtable), 'msg_id'));
+    END IF;
+    PERFORM pgmq._add_low_water_guard(qtable);
+    EXECUTE pg_catalog.format('CREATE INDEX IF NOT EXISTS %I ON pgmq.%I (vt ASC)',
+                              qtable OPERATOR(pg_catalog.||) '_vt_idx', qtable);
+    EXECUTE pg_catalog.format('CREATE INDEX IF NOT EXISTS %I ON pgmq.%I (archived_at)',
+                              'archived_at_idx_' OPERATOR(pg_catalog.||) queue_name, atable);
+    PERFORM pgmq._grant_monitor(queue_name);
+
+    INSERT INTO pgmq.meta (queue_name, is_partitioned, is_unlogged)
+    VALUES (queue_name, false, unlogged)
+    ON CONFLICT DO NOTHING;
+END;
+$$;
+
+-- Queues of this database whose msg_id sequence is unlogged (made by
+-- upstream pgmq, restored from a dump, ALTER SEQUENCE ... SET UNLOGGED) are
+-- repaired now; one the updating role does not own gets a WARNING and is
+-- repaired by its owner's next send or create().
+DO $repair$
+DECLARE
+    q RECORD;
+BEGIN
+    FOR q IN SELECT m.queue_name FROM pgmq.meta m ORDER BY 1 LOOP
+        BEGIN
+            PERFORM pgmq._make_id_sequence_logged(q.queue_name);
+        EXCEPTION WHEN undefined_table THEN
+            NULL;
+        END;
+    END LOOP;
+END;
+$repair$;
+
 -- grant_send, revoke_send, grant_consume, revoke_consume take the queue's
 -- lock (a GRANT racing another GRANT or a drop failed with XX000 "tuple
 -- concurrently updated/deleted").

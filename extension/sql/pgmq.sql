@@ -198,6 +198,15 @@ RETURNS "char"
 AS 'MODULE_PATHNAME', 'pgmq_queue_in_place'
 LANGUAGE C STRICT;
 
+-- Makes the queue's msg_id sequence logged if it is unlogged (an unlogged
+-- sequence starts over after a crash, so ids would be issued again): true
+-- if it did. A caller who does not own it gets a WARNING and false. See
+-- ids.c; sends of the queue's owner do the same on their own.
+CREATE FUNCTION pgmq._make_id_sequence_logged(queue_name TEXT)
+RETURNS BOOLEAN
+AS 'MODULE_PATHNAME', 'pgmq_make_id_sequence_logged'
+LANGUAGE C;
+
 -- The queue lock in shared mode, if no one holds it exclusively (a create
 -- or drop of the queue in progress); held until the transaction ends.
 CREATE FUNCTION pgmq._try_queue_lock_shared(queue_name TEXT)
@@ -318,6 +327,7 @@ BEGIN
         existing_kind := pgmq._queue_in_place(queue_name);
     END IF;
     IF existing_kind = 'r' THEN
+        PERFORM pgmq._make_id_sequence_logged(queue_name);
         RAISE NOTICE 'relation "%" already exists, skipping', qtable USING ERRCODE = 'duplicate_table';
         RAISE NOTICE 'relation "%" already exists, skipping', atable USING ERRCODE = 'duplicate_table';
         RAISE NOTICE 'relation "%" already exists, skipping', qtable OPERATOR(pg_catalog.||) '_vt_idx'
@@ -337,6 +347,7 @@ BEGIN
         PERFORM pgmq._check_queue_owner(queue_name);
     END IF;
     IF existing_kind = 'p' THEN
+        PERFORM pgmq._make_id_sequence_logged(queue_name);
         RAISE NOTICE 'pgmq queue "%" already exists as a partitioned queue, skipping', queue_name;
         RETURN;
     END IF;
@@ -1728,6 +1739,9 @@ BEGIN
         INSERT INTO pgmq.meta (queue_name, is_partitioned, is_unlogged, created_at)
         VALUES (COALESCE(regname, t.base), t.partitioned, t.unlogged, COALESCE(created, pg_catalog.now()))
         ON CONFLICT DO NOTHING;
+        -- An unlogged msg_id sequence (upstream pgmq, an older version)
+        -- would issue ids again after a crash.
+        PERFORM pgmq._make_id_sequence_logged(t.base);
         IF t.partitioned AND partman IS NOT NULL THEN
             EXECUTE pg_catalog.format('SELECT retention FROM %I.part_config WHERE parent_table = $1', partman)
                INTO retention USING 'pgmq.a_' OPERATOR(pg_catalog.||) t.base;

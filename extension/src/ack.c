@@ -43,7 +43,7 @@ finish_one(FunctionCallInfo fcinfo, PgmqPlanKind kind)
 	uint64	   n;
 
 	SPI_connect();
-	n = pgmq_exec_plan(pgmq_queue_plan(queue, kind), &id, NULL);
+	n = pgmq_exec_plan(pgmq_queue_plan(queue, kind), &id, NULL).n;
 	if (n > 0)
 		pgmq_wait_note_send(queue->qrelid);
 	SPI_finish();
@@ -91,6 +91,7 @@ finish_many(FunctionCallInfo fcinfo, PgmqPlanKind kind)
 	int64	   lo;
 	int64	   hi;
 	PgmqQueue *queue;
+	PgmqRows   rows;
 
 	values[0] = id_arg(fcinfo, "msg_ids");
 	id_range(DatumGetArrayTypeP(values[0]), &lo, &hi);
@@ -98,9 +99,10 @@ finish_many(FunctionCallInfo fcinfo, PgmqPlanKind kind)
 	values[2] = Int64GetDatum(hi);
 	queue = pgmq_queue_open(name, RowExclusiveLock);
 	SPI_connect();
-	if (pgmq_exec_plan(pgmq_queue_plan(queue, kind), values, NULL) > 0)
+	rows = pgmq_exec_plan(pgmq_queue_plan(queue, kind), values, NULL);
+	if (rows.n > 0)
 		pgmq_wait_note_send(queue->qrelid);
-	pgmq_return_ids(fcinfo, true);
+	pgmq_return_ids(fcinfo, rows, true);
 	SPI_finish();
 	pgmq_queue_close(queue);
 }

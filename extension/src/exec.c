@@ -26,20 +26,59 @@
 
 /*
  * pgmq_exec_plan
- *		Runs a kept plan with the given parameters; returns the row count.
- *		The rows are in SPI_tuptable.
+ *		Runs a kept plan with the given parameters; returns its rows.
  */
-uint64
+PgmqRows
 pgmq_exec_plan(SPIPlanPtr plan, Datum *values, const char *nulls)
 {
-	int rc = SPI_execute_plan(plan, values, nulls, false, 0);
+	int		 rc = SPI_execute_plan(plan, values, nulls, false, 0);
+	PgmqRows rows;
 
 	if (rc < 0)
 		elog(ERROR, "pgmq: SPI_execute_plan failed: %s", SPI_result_code_string(rc));
-	return SPI_processed;
+	rows.tuptable = SPI_tuptable;
+	rows.n = SPI_processed;
+	return rows;
 }
 
-/* A row of SPI_tuptable and its msg_id (always column 1), for sorting. */
+/*
+ * pgmq_rows_value
+ *		Column col (from 1) of row i.
+ */
+Datum
+pgmq_rows_value(PgmqRows rows, uint64 i, int col, bool *isnull)
+{
+	Assert(i < rows.n);
+	return SPI_getbinval(rows.tuptable->vals[i], rows.tuptable->tupdesc, col, isnull);
+}
+
+/*
+ * pgmq_rows_id
+ *		Column 1 of row i as an int8 (a msg_id; 0 if NULL).
+ */
+int64
+pgmq_rows_id(PgmqRows rows, uint64 i)
+{
+	bool  isnull;
+	Datum d = pgmq_rows_value(rows, i, 1, &isnull);
+
+	return isnull ? 0 : DatumGetInt64(d);
+}
+
+/*
+ * pgmq_rows_free
+ *		Frees the rows now rather than at SPI_finish.
+ */
+void
+pgmq_rows_free(PgmqRows *rows)
+{
+	if (rows->tuptable != NULL)
+		SPI_freetuptable(rows->tuptable);
+	rows->tuptable = NULL;
+	rows->n = 0;
+}
+
+/* A row and its msg_id (always column 1), for sorting. */
 typedef struct IdRow
 {
 	int64	  msg_id;
@@ -55,11 +94,11 @@ compare_id_rows(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Raises 42804 unless SPI_tuptable's column 1 is a bigint msg_id. */
+/* Raises 42804 unless column 1 of the rows is a bigint msg_id. */
 static void
-check_id_column(void)
+check_id_column(PgmqRows rows)
 {
-	TupleDesc have = SPI_tuptable->tupdesc;
+	TupleDesc have = rows.tuptable->tupdesc;
 	Oid		  type = have->natts >= 1 ? TupleDescAttr(have, 0)->atttypid : InvalidOid;
 
 	if (type != INT8OID)
@@ -72,13 +111,17 @@ check_id_column(void)
 
 /*
  * pgmq_exec_check_rows
- *		Raises 42804 unless SPI_tuptable's rows have the row type want, so
- *		that they can be stored under it as they are.
+ *		Raises 42804 unless the rows have the row type want, so that they
+ *		can be stored under it as they are.
  */
 void
-pgmq_exec_check_rows(TupleDesc want)
+pgmq_exec_check_rows(PgmqRows rows, TupleDesc want)
 {
-	TupleDesc have = SPI_tuptable->tupdesc;
+	TupleDesc have;
+
+	if (rows.tuptable == NULL)
+		return;
+	have = rows.tuptable->tupdesc;
 
 	if (have->natts != want->natts)
 		ereport(ERROR,
@@ -101,24 +144,20 @@ pgmq_exec_check_rows(TupleDesc want)
 	}
 }
 
-/* SPI_tuptable's rows, sorted by msg_id if asked; palloc'd array. */
+/* The rows, sorted by msg_id if asked; palloc'd array. */
 static IdRow *
-collect_rows(bool sort)
+collect_rows(PgmqRows in, bool sort)
 {
-	uint64 n = SPI_processed;
+	uint64 n = in.n;
 	IdRow *rows = palloc(sizeof(IdRow) * (n > 0 ? n : 1));
 
 	if (n > 0)
-		check_id_column();
+		check_id_column(in);
 
 	for (uint64 i = 0; i < n; i++)
 	{
-		bool isnull;
-
-		rows[i].tuple = SPI_tuptable->vals[i];
-		rows[i].msg_id = DatumGetInt64(SPI_getbinval(rows[i].tuple,
-													 SPI_tuptable->tupdesc,
-													 1, &isnull));
+		rows[i].tuple = in.tuptable->vals[i];
+		rows[i].msg_id = pgmq_rows_id(in, i);
 	}
 	if (sort && n > 1)
 		qsort(rows, n, sizeof(IdRow), compare_id_rows);
@@ -153,36 +192,36 @@ begin_id_set(FunctionCallInfo fcinfo, TupleDesc *desc)
 
 /*
  * pgmq_return_messages
- *		Returns SPI_tuptable (message_record rows) as the function's result
- *		set, in ascending msg_id.
+ *		Returns message_record rows as the function's result set, in
+ *		ascending msg_id.
  */
 void
-pgmq_return_messages(FunctionCallInfo fcinfo)
+pgmq_return_messages(FunctionCallInfo fcinfo, PgmqRows in)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	IdRow		  *rows;
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (SPI_processed > 0)
-		pgmq_exec_check_rows(rsinfo->setDesc);
-	rows = collect_rows(true);
-	for (uint64 i = 0; i < SPI_processed; i++)
+	if (in.n > 0)
+		pgmq_exec_check_rows(in, rsinfo->setDesc);
+	rows = collect_rows(in, true);
+	for (uint64 i = 0; i < in.n; i++)
 		tuplestore_puttuple(rsinfo->setResult, rows[i].tuple);
 }
 
 /*
  * pgmq_return_ids
- *		Returns column 1 of SPI_tuptable as a SETOF bigint result, sorted if
+ *		Returns column 1 of the rows as a SETOF bigint result, sorted if
  *		asked (otherwise in the order the statement produced them).
  */
 void
-pgmq_return_ids(FunctionCallInfo fcinfo, bool sort)
+pgmq_return_ids(FunctionCallInfo fcinfo, PgmqRows in, bool sort)
 {
 	TupleDesc		 desc;
 	Tuplestorestate *store = begin_id_set(fcinfo, &desc);
-	IdRow			*rows = collect_rows(sort);
+	IdRow			*rows = collect_rows(in, sort);
 
-	for (uint64 i = 0; i < SPI_processed; i++)
+	for (uint64 i = 0; i < in.n; i++)
 	{
 		Datum value = Int64GetDatum(rows[i].msg_id);
 		bool  isnull = false;

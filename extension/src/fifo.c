@@ -111,15 +111,13 @@ idlist_add(IdList *list, int64 id)
 }
 
 /*
- * True if the queue has a usable fifo index: a valid btree called
- * q_<name>_fifo_idx (create_fifo_index). pgmq 1.13 made a GIN index under
- * that name, which cannot serve the walk over groups.
+ * True if idx (or InvalidOid) is a usable fifo index of the queue: a valid
+ * btree on its table. pgmq 1.13 made a GIN index under that name, which
+ * cannot serve the walk over groups.
  */
 static bool
-has_fifo_index(PgmqQueue *queue)
+fifo_index_usable(PgmqQueue *queue, Oid idx)
 {
-	char	 *name = psprintf("%s_fifo_idx", pgmq_queue_table(queue, 'q'));
-	Oid		  idx = get_relname_relid(name, get_rel_namespace(queue->qrelid));
 	HeapTuple tup;
 	bool	  usable = false;
 
@@ -147,15 +145,37 @@ has_fifo_index(PgmqQueue *queue)
 }
 
 /*
+ * True if the queue has a usable fifo index called q_<name>_fifo_idx
+ * (create_fifo_index). Looked up once and kept in the queue's entry
+ * (queue_state.c) until an invalidation of the table (an index created,
+ * dropped or made valid) or of the index: a statement only chooses between
+ * two plans with the same result on it.
+ */
+static bool
+has_fifo_index(PgmqQueue *queue)
+{
+	char *name;
+
+	if (queue->fifo_checked)
+		return queue->fifo_usable;
+	/* Before the look-ups: an invalidation during them clears it again. */
+	queue->fifo_checked = true;
+	name = psprintf("%s_fifo_idx", pgmq_queue_table(queue, 'q'));
+	queue->fifo_idxrelid = get_relname_relid(name, get_rel_namespace(queue->qrelid));
+	queue->fifo_usable = fifo_index_usable(queue, queue->fifo_idxrelid);
+	return queue->fifo_usable;
+}
+
+/*
  * Runs a cached statement of the queue. SPI returns to its own procedure
  * context after a statement; this goes back to the caller's context, so
  * that scratch allocations stay where the caller put them.
  */
-static uint64
+static PgmqRows
 run(PgmqQueue *queue, PgmqPlanKind kind, Datum *values)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	uint64		  rows = pgmq_exec_plan(pgmq_queue_plan(queue, kind), values, NULL);
+	PgmqRows	  rows = pgmq_exec_plan(pgmq_queue_plan(queue, kind), values, NULL);
 
 	MemoryContextSwitchTo(cxt);
 	return rows;
@@ -173,16 +193,6 @@ id_array(const int64 *ids, int n)
 										   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
-/* Column 1 of SPI_tuptable row i as int64. */
-static int64
-row_id(uint64 i)
-{
-	bool isnull;
-
-	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
-									   1, &isnull));
-}
-
 /*
  * The groups whose head is visible at now, oldest head first, palloc'd in
  * the current context; *n gets their number.
@@ -192,24 +202,22 @@ fetch_heads(PgmqQueue *queue, TimestampTz now, int *n)
 {
 	Datum		 values[1];
 	PgmqPlanKind kind;
-	uint64		 rows;
+	PgmqRows	 rows;
 	FifoHead	*heads;
 
 	kind = has_fifo_index(queue) ? PGMQ_PLAN_FIFO_HEADS : PGMQ_PLAN_FIFO_HEADS_SCAN;
 	values[0] = TimestampTzGetDatum(now);
 	rows = run(queue, kind, values);
-	heads = palloc(sizeof(FifoHead) * Max(rows, 1));
-	for (uint64 i = 0; i < rows; i++)
+	heads = palloc(sizeof(FifoHead) * Max(rows.n, 1));
+	for (uint64 i = 0; i < rows.n; i++)
 	{
 		bool isnull;
 
-		heads[i].id = row_id(i);
-		heads[i].key = datumCopy(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
-											   2, &isnull),
-								 false, -1);
+		heads[i].id = pgmq_rows_id(rows, i);
+		heads[i].key = datumCopy(pgmq_rows_value(rows, i, 2, &isnull), false, -1);
 	}
-	SPI_freetuptable(SPI_tuptable);
-	*n = (int) rows;
+	*n = (int) rows.n;
+	pgmq_rows_free(&rows);
 	return heads;
 }
 
@@ -222,10 +230,11 @@ static int
 lock_heads(PgmqQueue *queue, const FifoHead *heads, int n, TimestampTz now,
 		   int limit, bool *got)
 {
-	int64 *ids = palloc(sizeof(int64) * Max(n, 1));
-	Datum  values[3];
-	uint64 rows;
-	int	   j = 0;
+	int64	*ids = palloc(sizeof(int64) * Max(n, 1));
+	Datum	 values[3];
+	PgmqRows rows;
+	int		 j = 0;
+	int		 locked;
 
 	for (int i = 0; i < n; i++)
 	{
@@ -238,17 +247,18 @@ lock_heads(PgmqQueue *queue, const FifoHead *heads, int n, TimestampTz now,
 	rows = run(queue, PGMQ_PLAN_FIFO_LOCK, values);
 
 	/* Both lists are in ascending msg_id. */
-	for (uint64 r = 0; r < rows; r++)
+	for (uint64 r = 0; r < rows.n; r++)
 	{
-		int64 id = row_id(r);
+		int64 id = pgmq_rows_id(rows, r);
 
 		while (j < n && ids[j] < id)
 			j++;
 		if (j < n && ids[j] == id)
 			got[j] = true;
 	}
-	SPI_freetuptable(SPI_tuptable);
-	return (int) rows;
+	locked = (int) rows.n;
+	pgmq_rows_free(&rows);
+	return locked;
 }
 
 /*
@@ -259,8 +269,9 @@ static int
 next_in_group(PgmqQueue *queue, Datum key, int64 after, TimestampTz now,
 			  int limit, IdList *out)
 {
-	Datum  values[4];
-	uint64 rows;
+	Datum	 values[4];
+	PgmqRows rows;
+	int		 found;
 
 	if (limit <= 0)
 		return 0;
@@ -269,10 +280,11 @@ next_in_group(PgmqQueue *queue, Datum key, int64 after, TimestampTz now,
 	values[2] = TimestampTzGetDatum(now);
 	values[3] = Int64GetDatum(limit);
 	rows = run(queue, PGMQ_PLAN_FIFO_NEXT, values);
-	for (uint64 r = 0; r < rows; r++)
-		idlist_add(out, row_id(r));
-	SPI_freetuptable(SPI_tuptable);
-	return (int) rows;
+	for (uint64 r = 0; r < rows.n; r++)
+		idlist_add(out, pgmq_rows_id(rows, r));
+	found = (int) rows.n;
+	pgmq_rows_free(&rows);
+	return found;
 }
 
 /*
@@ -439,23 +451,23 @@ compare_claimed(const void *a, const void *b)
 }
 
 /*
- * Returns the claimed rows (SPI_tuptable) in the order of chosen, which
- * lists every claimed id: read_grouped_rr's selection order.
+ * Returns the claimed rows in the order of chosen, which lists every
+ * claimed id: read_grouped_rr's selection order.
  */
 static void
-return_in_order(FunctionCallInfo fcinfo, const int64 *chosen, int nchosen)
+return_in_order(FunctionCallInfo fcinfo, PgmqRows claimed, const int64 *chosen, int nchosen)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	uint64		   nrows = SPI_processed;
+	uint64		   nrows = claimed.n;
 	ClaimedRow	  *rows = palloc(sizeof(ClaimedRow) * Max(nrows, 1));
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (nrows > 0)
-		pgmq_exec_check_rows(rsinfo->setDesc);
+		pgmq_exec_check_rows(claimed, rsinfo->setDesc);
 	for (uint64 i = 0; i < nrows; i++)
 	{
-		rows[i].msg_id = row_id(i);
-		rows[i].tuple = SPI_tuptable->vals[i];
+		rows[i].msg_id = pgmq_rows_id(claimed, i);
+		rows[i].tuple = claimed.tuptable->vals[i];
 	}
 	qsort(rows, nrows, sizeof(ClaimedRow), compare_claimed);
 	for (int i = 0; i < nchosen; i++)
@@ -490,12 +502,12 @@ fifo_args(FunctionCallInfo fcinfo, FifoMode mode, FifoArgs *args)
 }
 
 /*
- * One attempt: chooses and claims messages. The claimed rows are left in
- * SPI_tuptable, and their ids in selection order in *chosen (palloc'd in
- * the caller's context). Returns the number of rows claimed. Scratch
- * memory goes into scratch, which is reset. The caller is connected to SPI.
+ * One attempt: chooses and claims messages. Returns the claimed rows, and
+ * their ids in selection order in *chosen (palloc'd in the caller's
+ * context). Scratch memory goes into scratch, which is reset. The caller
+ * is connected to SPI.
  */
-static uint64
+static PgmqRows
 claim_grouped(PgmqQueue *queue, const FifoArgs *args, MemoryContext scratch,
 			  int64 **chosen, int *nchosen)
 {
@@ -504,7 +516,7 @@ claim_grouped(PgmqQueue *queue, const FifoArgs *args, MemoryContext scratch,
 	IdList		  picked;
 	int			  n;
 	Datum		  values[3];
-	uint64		  claimed = 0;
+	PgmqRows	  claimed = {NULL, 0};
 
 	idlist_init(&picked);
 	if (args->qty > 0)
@@ -530,15 +542,15 @@ claim_grouped(PgmqQueue *queue, const FifoArgs *args, MemoryContext scratch,
 
 /* Hands the claimed rows back: in selection order for rr, else by msg_id. */
 static void
-return_claimed(FunctionCallInfo fcinfo, const FifoArgs *args, uint64 claimed,
+return_claimed(FunctionCallInfo fcinfo, const FifoArgs *args, PgmqRows claimed,
 			   const int64 *chosen, int nchosen)
 {
-	if (claimed == 0)
+	if (claimed.n == 0)
 		pgmq_return_empty(fcinfo);
 	else if (args->mode == FIFO_RR)
-		return_in_order(fcinfo, chosen, nchosen);
+		return_in_order(fcinfo, claimed, chosen, nchosen);
 	else
-		pgmq_return_messages(fcinfo);
+		pgmq_return_messages(fcinfo, claimed);
 }
 
 /* pgmq.read_grouped*(queue_name, vt, qty) */
@@ -551,7 +563,7 @@ read_grouped(FunctionCallInfo fcinfo, FifoMode mode)
 	MemoryContext scratch;
 	int64		 *chosen;
 	int			  nchosen;
-	uint64		  claimed;
+	PgmqRows	  claimed;
 
 	fifo_args(fcinfo, mode, &args);
 	queue = pgmq_queue_open(name, RowExclusiveLock);
@@ -582,24 +594,23 @@ typedef struct PollGrouped
 	MemoryContext scratch;
 	int64		 *chosen;
 	int			  nchosen;
+	PgmqRows	  claimed; /* what the last try claimed */
 } PollGrouped;
 
 static uint64
 poll_try(void *arg)
 {
 	PollGrouped *p = arg;
-	uint64		 claimed = claim_grouped(p->queue, p->args, p->scratch,
-										 &p->chosen, &p->nchosen);
 
-	if (claimed == 0)
+	p->claimed = claim_grouped(p->queue, p->args, p->scratch, &p->chosen, &p->nchosen);
+	if (p->claimed.n == 0)
 	{
-		if (SPI_tuptable != NULL && p->nchosen > 0)
-			SPI_freetuptable(SPI_tuptable);
+		pgmq_rows_free(&p->claimed);
 		pfree(p->chosen);
 		p->chosen = NULL;
 		p->nchosen = 0;
 	}
-	return claimed;
+	return p->claimed.n;
 }
 
 static Datum
@@ -610,7 +621,6 @@ read_grouped_with_poll(FunctionCallInfo fcinfo, FifoMode mode)
 	FifoArgs	args;
 	PollGrouped poll = {0};
 	TimestampTz deadline;
-	uint64		claimed;
 
 	fifo_args(fcinfo, mode, &args);
 	deadline = pgmq_wait_poll_args(fcinfo, 3, &poll_interval_ms);
@@ -619,9 +629,8 @@ read_grouped_with_poll(FunctionCallInfo fcinfo, FifoMode mode)
 	SPI_connect();
 	poll.scratch = AllocSetContextCreate(CurrentMemoryContext, "pgmq grouped read",
 										 ALLOCSET_DEFAULT_SIZES);
-	claimed = pgmq_wait_poll(fcinfo, poll.queue->qrelid, deadline,
-							 poll_interval_ms, poll_try, &poll);
-	return_claimed(fcinfo, &args, claimed, poll.chosen, poll.nchosen);
+	pgmq_wait_poll(fcinfo, poll.queue->qrelid, deadline, poll_interval_ms, poll_try, &poll);
+	return_claimed(fcinfo, &args, poll.claimed, poll.chosen, poll.nchosen);
 	SPI_finish();
 	pgmq_queue_close(poll.queue);
 	return (Datum) 0;

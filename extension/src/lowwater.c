@@ -136,10 +136,9 @@ typedef struct LowWaterShared
 static LowWaterShared *lw_shared = NULL;
 
 /* This backend's state for one queue. */
-typedef struct LowWater
+struct LowWater
 {
-	Oid		   relid;		 /* hash key: the queue table */
-	bool	   checked;		 /* table checked since the last invalidation */
+	Oid		   relid;		 /* the queue table */
 	bool	   eligible;	 /* the checks passed: a mark may be used */
 	int		   slot;		 /* shared slot, or -1 */
 	uint64	   generation;	 /* the slot's generation the mark is built on */
@@ -154,9 +153,10 @@ typedef struct LowWater
 	int64				  candidate; /* C */
 	int					  nlockers;
 	VirtualTransactionId *lockers; /* in lowwater_cxt */
-} LowWater;
+};
+typedef struct LowWater LowWater;
 
-static HTAB			*lowwater_hash = NULL;
+/* Where every queue's LowWater lives (PgmqQueue.lowwater points there). */
 static MemoryContext lowwater_cxt = NULL;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
@@ -217,26 +217,11 @@ reset_mark(LowWater *lw)
 	lw->next_attempt = 0;
 }
 
-static void
-lowwater_relcache_cb(Datum arg, Oid relid)
-{
-	HASH_SEQ_STATUS status;
-	LowWater	   *lw;
-
-	if (lowwater_hash == NULL)
-		return;
-	hash_seq_init(&status, lowwater_hash);
-	while ((lw = hash_seq_search(&status)) != NULL)
-	{
-		if (relid == InvalidOid || lw->relid == relid)
-			lw->checked = false; /* check_table() before the next use */
-	}
-}
-
 /*
  * pgmq_lowwater_init
- *		Defines the settings, asks for shared memory when preloading and
- *		registers the invalidation callback; called from _PG_init.
+ *		Defines the settings and asks for shared memory when preloading;
+ *		called from _PG_init. Invalidations reach a queue's state through
+ *		queue_state.c (PgmqQueue.lowwater_checked).
  */
 void
 pgmq_lowwater_init(void)
@@ -248,7 +233,6 @@ pgmq_lowwater_init(void)
 							10, 0, 3600 * 1000,
 							PGC_USERSET, GUC_UNIT_MS,
 							NULL, NULL, NULL);
-	CacheRegisterRelcacheCallback(lowwater_relcache_cb, (Datum) 0);
 
 	if (!process_shared_preload_libraries_in_progress)
 		return;
@@ -477,7 +461,7 @@ table_eligible(Relation rel, AttrNumber *msgid_attnum, Oid *guard_oid)
  * neither, so the mark survives them.
  */
 static void
-check_table(LowWater *lw)
+check_table(PgmqQueue *queue, LowWater *lw)
 {
 	Relation	  rel = table_open(lw->relid, NoLock); /* locked by the caller */
 	Oid			  guard_oid;
@@ -487,7 +471,7 @@ check_table(LowWater *lw)
 	 * Checked from now on: an invalidation that arrives during the catalog
 	 * look-ups below clears the flag again, so the next use checks anew.
 	 */
-	lw->checked = true;
+	queue->lowwater_checked = true;
 	lw->eligible = table_eligible(rel, &lw->msgid_attnum, &guard_oid);
 	if (lw->eligible)
 		guard_xmin = trigger_row_xmin(guard_oid);
@@ -500,40 +484,47 @@ check_table(LowWater *lw)
 	table_close(rel, NoLock);
 }
 
+/* The queue's state; NULL if it has none and create is false. */
 static LowWater *
-lookup(Oid relid, bool create)
+lookup(PgmqQueue *queue, bool create)
 {
-	LowWater *lw;
-	bool	  found;
+	LowWater *lw = queue->lowwater;
 
-	if (lowwater_hash == NULL)
-	{
-		HASHCTL ctl;
-
-		if (!create)
-			return NULL;
+	if (lw != NULL || !create)
+		return lw;
+	if (lowwater_cxt == NULL)
 		lowwater_cxt = AllocSetContextCreate(TopMemoryContext, "pgmq low-water marks",
 											 ALLOCSET_SMALL_SIZES);
-		ctl.keysize = sizeof(Oid);
-		ctl.entrysize = sizeof(LowWater);
-		ctl.hcxt = lowwater_cxt;
-		lowwater_hash = hash_create("pgmq low-water marks", 16, &ctl,
-									HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
-	lw = hash_search(lowwater_hash, &relid, create ? HASH_ENTER : HASH_FIND, &found);
-	if (lw != NULL && !found)
-	{
-		lw->lockers = NULL;
-		reset_mark(lw);
-		lw->checked = false;
-		lw->eligible = false;
-		lw->slot = -1;
-		lw->generation = 0;
-		memset(&lw->node, 0, sizeof(lw->node));
-		lw->guard_oid = InvalidOid;
-		lw->guard_xmin = InvalidTransactionId;
-	}
+	lw = MemoryContextAllocZero(lowwater_cxt, sizeof(LowWater));
+	lw->relid = queue->qrelid;
+	lw->lockers = NULL;
+	reset_mark(lw);
+	lw->eligible = false;
+	lw->slot = -1;
+	lw->generation = 0;
+	lw->guard_oid = InvalidOid;
+	lw->guard_xmin = InvalidTransactionId;
+	queue->lowwater = lw;
+	queue->lowwater_checked = false;
 	return lw;
+}
+
+/*
+ * pgmq_lowwater_forget
+ *		Frees the queue's state (its entry is evicted, or its name belongs
+ *		to another table now). The shared slot stays.
+ */
+void
+pgmq_lowwater_forget(PgmqQueue *queue)
+{
+	LowWater *lw = queue->lowwater;
+
+	if (lw == NULL)
+		return;
+	reset_mark(lw);
+	pfree(lw);
+	queue->lowwater = NULL;
+	queue->lowwater_checked = false;
 }
 
 /*
@@ -544,12 +535,12 @@ lookup(Oid relid, bool create)
 int64
 pgmq_lowwater_get(PgmqQueue *queue)
 {
-	LowWater *lw = lookup(queue->qrelid, false);
+	LowWater *lw = lookup(queue, false);
 
 	if (lw == NULL)
 		return NO_MARK;
-	if (!lw->checked)
-		check_table(lw);
+	if (!queue->lowwater_checked)
+		check_table(queue, lw);
 	if (!lw->eligible || lw->mark == NO_MARK)
 		return NO_MARK;
 	if (!slot_unchanged(lw))
@@ -710,14 +701,14 @@ pgmq_lowwater_advance(PgmqQueue *queue)
 	if (pgmq_low_water_interval <= 0 || lw_shared == NULL)
 		return;
 	now = GetCurrentTimestamp();
-	lw = lookup(queue->qrelid, true);
-	if (lw->checked && (!lw->eligible || now < lw->next_attempt))
+	lw = lookup(queue, true);
+	if (queue->lowwater_checked && (!lw->eligible || now < lw->next_attempt))
 		return;
 	lw->next_attempt = TimestampTzPlusMilliseconds(now, pgmq_low_water_interval);
 
-	if (!lw->checked)
+	if (!queue->lowwater_checked)
 	{
-		check_table(lw);
+		check_table(queue, lw);
 		if (!lw->eligible)
 			return;
 	}

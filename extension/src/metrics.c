@@ -99,10 +99,13 @@ queue_metrics(PgmqQueue *queue, const char *name, Datum *values, bool *nulls,
 	TupleDesc	  desc;
 	int64		  default_rows;
 	MemoryContext oldcxt;
+	PgmqRows	  rows;
 
-	pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_METRICS), NULL, NULL);
-	row = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
+	rows = pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_METRICS), NULL, NULL);
+	if (rows.n != 1)
+		elog(ERROR, "pgmq: metrics of queue \"%s\" returned " UINT64_FORMAT " rows", name, rows.n);
+	row = rows.tuptable->vals[0];
+	desc = rows.tuptable->tupdesc;
 
 	oldcxt = MemoryContextSwitchTo(result_cxt);
 	values[0] = CStringGetTextDatum(name);
@@ -437,7 +440,7 @@ pgmq_metrics_all(PG_FUNCTION_ARGS)
  * identity is not restarted: msg_ids are never reused.
  *
  * The caller needs TRUNCATE on the queue table (checked before the lock,
- * plans.c); the count and the TRUNCATE then run as the table's owner in a
+ * queue_state.c); the count and the TRUNCATE then run as the table's owner in a
  * security-restricted operation, as VACUUM and REFRESH MATERIALIZED VIEW
  * do, so that TRUNCATE triggers the owner put on the table never run with
  * the rights of a superuser or maintenance role that purges it.
@@ -457,6 +460,7 @@ pgmq_purge_queue(PG_FUNCTION_ARGS)
 	Oid		   save_userid;
 	int		   save_sec_context;
 	int		   save_nestlevel;
+	PgmqRows   rows;
 
 	/*
 	 * Lock order (see pgmq.run_maintenance): the queue's lock before its
@@ -482,8 +486,10 @@ pgmq_purge_queue(PG_FUNCTION_ARGS)
 	save_nestlevel = NewGUCNestLevel();
 
 	SPI_connect();
-	pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_COUNT), NULL, NULL);
-	count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	rows = pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_COUNT), NULL, NULL);
+	if (rows.n != 1)
+		elog(ERROR, "pgmq: count of queue \"%s\" returned " UINT64_FORMAT " rows", name, rows.n);
+	count = DatumGetInt64(pgmq_rows_value(rows, 0, 1, &isnull));
 	sql = psprintf("TRUNCATE %s",
 				   quote_qualified_identifier(PGMQ_SCHEMA, pgmq_queue_table(queue, 'q')));
 	if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY)

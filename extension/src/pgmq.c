@@ -18,7 +18,7 @@
 
 PG_MODULE_MAGIC;
 
-/* Bound on queues whose prepared statements one backend keeps (plans.c). */
+/* Bound on queues whose state one backend keeps (queue_state.c). */
 int pgmq_max_cached_queues = 256;
 
 void _PG_init(void);
@@ -39,5 +39,5 @@ _PG_init(void)
 	/* After every pgmq.* setting is defined: the rest are removed. */
 	MarkGUCPrefixReserved("pgmq");
 
-	pgmq_plans_init();
+	pgmq_queue_state_init();
 }

@@ -52,48 +52,7 @@ extern PGDLLEXPORT void _PG_init(void);
 /* Schema that holds the queue tables. */
 #define PGMQ_SCHEMA "pgmq"
 
-/*
- * The statements the C functions run against one queue. Each is prepared on
- * first use and kept, per backend and per queue (plans.c).
- */
-typedef enum PgmqPlanKind
-{
-	PGMQ_PLAN_SEND,			   /* $1 vt, $2 message, $3 headers */
-	PGMQ_PLAN_SEND_BATCH,	   /* $1 vt, $2 messages[], $3 headers[] */
-	PGMQ_PLAN_READ,			   /* $1 now, $2 new vt, $3 qty, $4 low-water */
-	PGMQ_PLAN_READ_COND,	   /* $1 now, $2 new vt, $3 qty, $4 low-water, $5 filter */
-	PGMQ_PLAN_POP,			   /* $1 now, $2 qty, $3 low-water */
-	PGMQ_PLAN_DELETE,		   /* $1 msg_id */
-	PGMQ_PLAN_DELETE_BATCH,	   /* $1 msg_ids[], $2 min, $3 max of them */
-	PGMQ_PLAN_ARCHIVE,		   /* $1 msg_id */
-	PGMQ_PLAN_ARCHIVE_BATCH,   /* $1 msg_ids[], $2 min, $3 max of them */
-	PGMQ_PLAN_SET_VT,		   /* $1 vt, $2 msg_id */
-	PGMQ_PLAN_SET_VT_BATCH,	   /* $1 vt, $2 msg_ids[] */
-	PGMQ_PLAN_METRICS,		   /* no parameters */
-	PGMQ_PLAN_COUNT,		   /* no parameters: count(*) of the queue */
-	PGMQ_PLAN_FIFO_HEADS,	   /* $1 now: visible group heads, via fifo index */
-	PGMQ_PLAN_FIFO_HEADS_SCAN, /* $1 now: the same without the index */
-	PGMQ_PLAN_FIFO_LOCK,	   /* $1 msg_ids[], $2 now, $3 qty */
-	PGMQ_PLAN_FIFO_NEXT,	   /* $1 group, $2 after msg_id, $3 now, $4 qty */
-	PGMQ_PLAN_FIFO_CLAIM,	   /* $1 now, $2 new vt, $3 msg_ids[] */
-	PGMQ_NUM_PLANS
-} PgmqPlanKind;
-
-/*
- * A queue known to this backend: the relation of its queue table and the
- * statements prepared for it. Entries live in a backend-local hash (plans.c)
- * and stay put while a pgmq function that opened them is running.
- */
-typedef struct PgmqQueue
-{
-	char	   name[NAMEDATALEN];		/* hash key: queue name as given */
-	char	   table_base[NAMEDATALEN]; /* lower(name); tables are q_/a_ + it */
-	bool	   valid;					/* qrelid checked since the last invalidation */
-	Oid		   qrelid;					/* pgmq.q_<name> */
-	Oid		   arelid;					/* pgmq.a_<name>, or InvalidOid */
-	SPIPlanPtr plans[PGMQ_NUM_PLANS];
-	dlist_node lru_node; /* most recently used first */
-} PgmqQueue;
+#include "queue_state.h"
 
 /* names.c */
 extern void	 pgmq_names_check(const char *name);
@@ -101,18 +60,28 @@ extern char *pgmq_names_table(const char *name, const char *prefix);
 extern char *pgmq_names_arg(FunctionCallInfo fcinfo, int argno);
 
 /* plans.c */
-extern void		  pgmq_plans_init(void);
-extern PgmqQueue *pgmq_queue_open(const char *name, LOCKMODE lockmode);
 extern SPIPlanPtr pgmq_queue_plan(PgmqQueue *queue, PgmqPlanKind kind);
 extern char		 *pgmq_queue_sql(PgmqQueue *queue, PgmqPlanKind kind);
-extern void		  pgmq_queue_close(PgmqQueue *queue);
-extern char		 *pgmq_queue_table(PgmqQueue *queue, char prefix);
+extern void		  pgmq_plans_free(PgmqQueue *queue);
 
-/* exec.c: running a cached statement and returning its rows */
-extern uint64	   pgmq_exec_plan(SPIPlanPtr plan, Datum *values, const char *nulls);
-extern void		   pgmq_exec_check_rows(TupleDesc want);
-extern void		   pgmq_return_messages(FunctionCallInfo fcinfo);
-extern void		   pgmq_return_ids(FunctionCallInfo fcinfo, bool sort);
+/*
+ * exec.c: running a cached statement and returning its rows. A statement's
+ * rows travel between functions as a PgmqRows, never in SPI's globals (a
+ * later SPI call replaces those): valid until pgmq_rows_free or SPI_finish.
+ */
+typedef struct PgmqRows
+{
+	SPITupleTable *tuptable; /* NULL when the statement returned no rows */
+	uint64		   n;
+} PgmqRows;
+
+extern PgmqRows	   pgmq_exec_plan(SPIPlanPtr plan, Datum *values, const char *nulls);
+extern Datum	   pgmq_rows_value(PgmqRows rows, uint64 i, int col, bool *isnull);
+extern int64	   pgmq_rows_id(PgmqRows rows, uint64 i);
+extern void		   pgmq_rows_free(PgmqRows *rows);
+extern void		   pgmq_exec_check_rows(PgmqRows rows, TupleDesc want);
+extern void		   pgmq_return_messages(FunctionCallInfo fcinfo, PgmqRows rows);
+extern void		   pgmq_return_ids(FunctionCallInfo fcinfo, PgmqRows rows, bool sort);
 extern void		   pgmq_return_empty(FunctionCallInfo fcinfo);
 extern TimestampTz pgmq_timestamp_add_secs(TimestampTz ts, int64 secs,
 										   const char *what);
@@ -131,7 +100,10 @@ extern void pgmq_shape_check(PgmqQueue *queue, const char *name);
 /* send.c */
 extern void pgmq_send_params(FunctionCallInfo fcinfo, bool batch, bool with_headers,
 							 TimestampTz vt, Datum *values, char *nulls);
-extern void pgmq_send_note_ids(Oid qrelid);
+
+/* ids.c: msg_ids never issued twice, also across a crash */
+extern void pgmq_ids_before_send(PgmqQueue *queue);
+extern void pgmq_ids_after_send(PgmqQueue *queue);
 
 /* wait.c: waking long-polling readers at commit */
 extern void pgmq_wait_init(void);
@@ -148,6 +120,7 @@ extern TimestampTz pgmq_wait_poll_args(FunctionCallInfo fcinfo, int argno,
 extern void	 pgmq_lowwater_init(void);
 extern int64 pgmq_lowwater_get(PgmqQueue *queue);
 extern void	 pgmq_lowwater_advance(PgmqQueue *queue);
+extern void	 pgmq_lowwater_forget(PgmqQueue *queue);
 
 /* maintenance.c: background workers for partitioned queues */
 extern void pgmq_maintenance_init(void);

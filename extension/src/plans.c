@@ -1,53 +1,27 @@
 /*-------------------------------------------------------------------------
  *
  * plans.c
- *	  Per-backend cache of queues and the statements prepared for them.
+ *	  The statements the C functions run against a queue, prepared once per
+ *	  backend and queue.
  *
- * Every message function opens its queue here. The first call for a queue
- * in a backend checks the name, finds pgmq.q_<name> and prepares each
- * statement it needs once (SPI_prepare + SPI_keepplan, generic plans only,
- * so later calls neither parse nor plan). Statements name their tables as
- * quoted identifiers and qualify every operator, function and type, so a
- * caller's search_path cannot change what they do.
- *
- * A relcache invalidation of a queue's tables marks its entry unchecked;
- * the next open looks the table up again, checks the columns of both
- * tables (shape.c) and drops the plans if the name now belongs to another
- * relation (the queue was dropped and re-created).
- *
- * The cache holds at most pgmq.max_cached_queues entries, least recently
- * used first out. Eviction frees plans, so it only happens when no pgmq
- * function is running in this backend (open_depth == 0): a trigger on a
- * queue table may call pgmq again while an outer statement executes.
+ * The first call of a statement kind for a queue prepares it (SPI_prepare
+ * + SPI_keepplan, generic plans only, so later calls neither parse nor
+ * plan) and keeps it in the queue's entry (queue_state.c), which frees it
+ * when the entry is evicted or the name comes to belong to another table.
+ * Statements name their tables as quoted identifiers and qualify every
+ * operator, function and type, so a caller's search_path cannot change
+ * what they do.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "access/genam.h"
-#include "access/htup_details.h"
-#include "access/stratnum.h"
-#include "access/table.h"
-#include "access/xact.h"
 #include "catalog/dependency.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_am_d.h"
 #include "catalog/pg_type_d.h"
 #include "funcapi.h"
-#include "nodes/makefuncs.h"
-#include "nodes/parsenodes.h"
-#include "storage/lmgr.h"
 #include "lib/stringinfo.h"
-#include "miscadmin.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
-#include "utils/hsearch.h"
-#include "utils/inval.h"
 #include "utils/lsyscache.h"
-#include "utils/fmgroids.h"
-#include "utils/memutils.h"
-#include "utils/rel.h"
-#include "utils/snapmgr.h"
 
 #include "pgmq.h"
 
@@ -265,15 +239,6 @@ static const PlanTemplate plan_templates[PGMQ_NUM_PLANS] = {
 };
 /* clang-format on */
 
-/* name -> PgmqQueue */
-static HTAB *queue_cache = NULL;
-
-/* Entries by recency of use, most recent at the head. */
-static dlist_head queue_lru = DLIST_STATIC_INIT(queue_lru);
-
-/* Number of pgmq_queue_open calls not yet closed in this transaction. */
-static int open_depth = 0;
-
 /*
  * What pgmq_queue_plan did in this backend: statements prepared and calls
  * answered with a kept plan. Shown by pgmq._plan_cache_stats() so tests can
@@ -282,8 +247,13 @@ static int open_depth = 0;
 static int64 plans_prepared = 0;
 static int64 plan_hits = 0;
 
-static void
-free_plans(PgmqQueue *queue)
+/*
+ * pgmq_plans_free
+ *		Frees the queue's kept plans (eviction, or its name now belongs to
+ *		another table).
+ */
+void
+pgmq_plans_free(PgmqQueue *queue)
 {
 	for (int i = 0; i < PGMQ_NUM_PLANS; i++)
 	{
@@ -293,248 +263,6 @@ free_plans(PgmqQueue *queue)
 			queue->plans[i] = NULL;
 		}
 	}
-}
-
-/*
- * Relcache invalidation: mark entries whose tables changed (or all, for a
- * full reset) as needing a fresh lookup. Must not fail or allocate much.
- */
-static void
-queue_cache_relcache_cb(Datum arg, Oid relid)
-{
-	HASH_SEQ_STATUS status;
-	PgmqQueue	   *queue;
-
-	if (queue_cache == NULL)
-		return;
-	hash_seq_init(&status, queue_cache);
-	while ((queue = hash_seq_search(&status)) != NULL)
-	{
-		if (relid == InvalidOid || queue->qrelid == relid || queue->arelid == relid)
-			queue->valid = false;
-	}
-}
-
-/*
- * At the end of a transaction no pgmq function is running any more, even
- * if one was left open by an error.
- */
-static void
-queue_cache_xact_cb(XactEvent event, void *arg)
-{
-	open_depth = 0;
-}
-
-/*
- * pgmq_plans_init
- *		Registers the cache's callbacks; called once per backend from _PG_init.
- */
-void
-pgmq_plans_init(void)
-{
-	CacheRegisterRelcacheCallback(queue_cache_relcache_cb, (Datum) 0);
-	RegisterXactCallback(queue_cache_xact_cb, NULL);
-}
-
-static void
-create_cache(void)
-{
-	HASHCTL ctl;
-
-	ctl.keysize = NAMEDATALEN;
-	ctl.entrysize = sizeof(PgmqQueue);
-	ctl.hcxt = AllocSetContextCreate(TopMemoryContext, "pgmq queue cache",
-									 ALLOCSET_DEFAULT_SIZES);
-	queue_cache = hash_create("pgmq queue cache", 64, &ctl,
-							  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-}
-
-/* Frees least recently used entries until there is room for one more. */
-static void
-evict_for_one_more(void)
-{
-	while (hash_get_num_entries(queue_cache) >= pgmq_max_cached_queues &&
-		   !dlist_is_empty(&queue_lru))
-	{
-		PgmqQueue *victim = dlist_tail_element(PgmqQueue, lru_node, &queue_lru);
-
-		free_plans(victim);
-		dlist_delete(&victim->lru_node);
-		hash_search(queue_cache, victim->name, HASH_REMOVE, NULL);
-	}
-}
-
-/*
- * The privileges (any one of them) a caller needs on a queue table before
- * pgmq takes lockmode on it, as LOCK TABLE asks, except that the ACCESS
- * EXCLUSIVE of purge_queue needs TRUNCATE, as TRUNCATE does. The statements
- * run afterwards check the exact privileges; this check only keeps a caller
- * without any right from queueing a lock that blocks the queue's traffic.
- */
-static AclMode
-open_privileges(LOCKMODE lockmode)
-{
-	if (lockmode == AccessShareLock)
-		return ACL_SELECT;
-	if (lockmode == RowExclusiveLock)
-		return ACL_INSERT | ACL_UPDATE | ACL_DELETE | ACL_TRUNCATE;
-	return ACL_TRUNCATE;
-}
-
-/*
- * Raises 42501 unless the current user holds one of mask on relid (relname,
- * or NULL to look it up, names it in the error). false if the relation is
- * gone (dropped concurrently): the caller looks it up again.
- */
-static bool
-check_open_privileges(Oid relid, AclMode mask, const char *relname)
-{
-	bool is_missing = false;
-
-	if (pg_class_aclmask_ext(relid, GetUserId(), mask, ACLMASK_ANY, &is_missing) != 0)
-		return true;
-	if (is_missing)
-		return false;
-	if (relname == NULL)
-		relname = get_rel_name(relid);
-	if (relname == NULL)
-		return false;
-	aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, relname);
-	return false; /* not reached */
-}
-
-/*
- * RangeVarGetRelidExtended callback: the privilege check before the lock,
- * as TRUNCATE and LOCK TABLE do it.
- */
-static void
-open_privileges_cb(const RangeVar *relation, Oid relid, Oid oldrelid, void *arg)
-{
-	if (OidIsValid(relid))
-		check_open_privileges(relid, *(AclMode *) arg, relation->relname);
-}
-
-/*
- * Raises 42P01 unless the queue is registered in pgmq.meta: a table in
- * schema pgmq is not a queue by its name alone.
- */
-static void
-check_registered(PgmqQueue *queue, const char *name)
-{
-	if (pgmq_registry_find(queue->table_base) == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("queue \"%s\" does not exist", name),
-				 errdetail("Relation \"%s.%s\" exists but is not registered in %s.meta.",
-						   PGMQ_SCHEMA, pgmq_queue_table(queue, 'q'), PGMQ_SCHEMA),
-				 errhint("Create the queue first with pgmq.create('%s').", name)));
-}
-
-/*
- * pgmq_queue_open
- *		Finds the queue called name and locks its queue table in lockmode.
- *
- * Raises 42P01 when the queue does not exist (upstream's message: its SQL
- * functions fail on the missing table), P0001 for a bad name and
- * 42501, before taking any lock, when the caller has no privilege on the
- * queue table that lockmode needs (open_privileges). The returned entry
- * stays valid until pgmq_queue_close; the caller must call that on every
- * path that does not raise.
- */
-PgmqQueue *
-pgmq_queue_open(const char *name, LOCKMODE lockmode)
-{
-	PgmqQueue *queue;
-	bool	   found;
-	Oid		   nspid;
-	Oid		   relid;
-	char	  *qtable;
-	AclMode	   privileges = open_privileges(lockmode);
-
-	if (queue_cache == NULL)
-		create_cache();
-
-	/* Longer names cannot be cached (nor be valid). */
-	if (strlen(name) > PGMQ_MAX_NAME_LEN)
-		pgmq_names_check(name);
-
-	queue = hash_search(queue_cache, name, HASH_FIND, NULL);
-	if (queue != NULL && queue->valid &&
-		check_open_privileges(queue->qrelid, privileges, NULL))
-	{
-		/* Locking processes pending invalidations, which may clear valid. */
-		LockRelationOid(queue->qrelid, lockmode);
-		if (queue->valid)
-			goto opened;
-	}
-
-	if (queue == NULL)
-	{
-		pgmq_names_check(name);
-		if (open_depth == 0)
-			evict_for_one_more();
-		queue = hash_search(queue_cache, name, HASH_ENTER, &found);
-		Assert(!found);
-		memset(queue->plans, 0, sizeof(queue->plans));
-		queue->valid = false;
-		queue->qrelid = InvalidOid;
-		queue->arelid = InvalidOid;
-		queue->table_base[0] = '\0';
-		dlist_push_head(&queue_lru, &queue->lru_node);
-		strlcpy(queue->table_base, pgmq_names_table(name, "q") + 2, NAMEDATALEN);
-	}
-
-	qtable = pgmq_queue_table(queue, 'q');
-	nspid = get_namespace_oid(PGMQ_SCHEMA, true);
-	relid = InvalidOid;
-	if (OidIsValid(nspid))
-		relid = RangeVarGetRelidExtended(makeRangeVar(PGMQ_SCHEMA, qtable, -1),
-										 lockmode, RVR_MISSING_OK,
-										 open_privileges_cb, &privileges);
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"%s.%s\" does not exist", PGMQ_SCHEMA, qtable),
-				 errdetail("Queue \"%s\" does not exist.", name),
-				 errhint("Create the queue first with pgmq.create('%s').", name)));
-
-	if (relid != queue->qrelid)
-	{
-		/* A different table under this name: its plans must go. */
-		free_plans(queue);
-		queue->qrelid = relid;
-	}
-	queue->arelid = get_relname_relid(pgmq_queue_table(queue, 'a'), nspid);
-	/* Before valid is set: a failed check is repeated on the next open. */
-	check_registered(queue, name);
-	pgmq_shape_check(queue, name);
-	queue->valid = true;
-
-opened:
-	dlist_move_head(&queue_lru, &queue->lru_node);
-	open_depth++;
-	return queue;
-}
-
-/*
- * pgmq_queue_close
- *		Ends the use of an entry returned by pgmq_queue_open.
- */
-void
-pgmq_queue_close(PgmqQueue *queue)
-{
-	if (open_depth > 0)
-		open_depth--;
-}
-
-/*
- * pgmq_queue_table
- *		Unquoted name of the queue ('q') or archive ('a') table, palloc'd.
- */
-char *
-pgmq_queue_table(PgmqQueue *queue, char prefix)
-{
-	return psprintf("%c_%s", prefix, queue->table_base);
 }
 
 /* The SQL expression for metrics' total_messages: ids issued so far. */
@@ -641,8 +369,7 @@ pgmq_plan_cache_stats(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "pgmq: return type must be a row type");
-	values[0] = Int64GetDatum(queue_cache == NULL ? 0 :
-													hash_get_num_entries(queue_cache));
+	values[0] = Int64GetDatum(pgmq_queue_state_count());
 	values[1] = Int64GetDatum(plans_prepared);
 	values[2] = Int64GetDatum(plan_hits);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),

@@ -75,31 +75,15 @@ read_args(FunctionCallInfo fcinfo, int cond_argno, ReadArgs *args)
 }
 
 /*
- * Bookkeeping after a claim: moves the low-water mark on now and then.
- * SPI_tuptable holds the claim's rows, which the low-water queries must
- * not replace.
+ * Claims up to args->qty visible messages and returns them, then moves
+ * the low-water mark on now and then. The caller is connected to SPI.
  */
-static void
-after_claim(PgmqQueue *queue)
-{
-	SPITupleTable *claimed = SPI_tuptable;
-	uint64		   nclaimed = SPI_processed;
-
-	pgmq_lowwater_advance(queue);
-	SPI_tuptable = claimed;
-	SPI_processed = nclaimed;
-}
-
-/*
- * Claims up to args->qty visible messages; they are in SPI_tuptable.
- * The caller is connected to SPI.
- */
-static uint64
+static PgmqRows
 claim(PgmqQueue *queue, const ReadArgs *args)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	Datum		values[5];
-	uint64		n;
+	PgmqRows	rows;
 
 	values[0] = TimestampTzGetDatum(now);
 	values[1] = TimestampTzGetDatum(pgmq_timestamp_add_secs(now, args->vt, "vt"));
@@ -107,14 +91,14 @@ claim(PgmqQueue *queue, const ReadArgs *args)
 	values[3] = Int64GetDatum(pgmq_lowwater_get(queue));
 	pgmq_wait_note_claim(queue->qrelid);
 	if (args->conditional == NULL)
-		n = pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_READ), values, NULL);
+		rows = pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_READ), values, NULL);
 	else
 	{
 		values[4] = JsonbPGetDatum(args->conditional);
-		n = pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_READ_COND), values, NULL);
+		rows = pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_READ_COND), values, NULL);
 	}
-	after_claim(queue);
-	return n;
+	pgmq_lowwater_advance(queue);
+	return rows;
 }
 
 /*
@@ -130,8 +114,7 @@ pgmq_read(PG_FUNCTION_ARGS)
 	read_args(fcinfo, 3, &args);
 	queue = pgmq_queue_open(name, RowExclusiveLock);
 	SPI_connect();
-	claim(queue, &args);
-	pgmq_return_messages(fcinfo);
+	pgmq_return_messages(fcinfo, claim(queue, &args));
 	SPI_finish();
 	pgmq_queue_close(queue);
 	return (Datum) 0;
@@ -155,17 +138,18 @@ typedef struct PollRead
 {
 	PgmqQueue *queue;
 	ReadArgs  *args;
+	PgmqRows   rows; /* what the last try claimed */
 } PollRead;
 
 static uint64
 poll_try(void *arg)
 {
 	PollRead *p = arg;
-	uint64	  claimed = claim(p->queue, p->args);
 
-	if (claimed == 0)
-		SPI_freetuptable(SPI_tuptable);
-	return claimed;
+	p->rows = claim(p->queue, p->args);
+	if (p->rows.n == 0)
+		pgmq_rows_free(&p->rows);
+	return p->rows.n;
 }
 
 Datum
@@ -174,7 +158,7 @@ pgmq_read_with_poll(PG_FUNCTION_ARGS)
 	char	   *name = pgmq_names_arg(fcinfo, 0);
 	int32		poll_interval_ms;
 	ReadArgs	args;
-	PollRead	poll;
+	PollRead	poll = {0};
 	TimestampTz deadline;
 
 	read_args(fcinfo, 5, &args);
@@ -184,7 +168,7 @@ pgmq_read_with_poll(PG_FUNCTION_ARGS)
 	SPI_connect();
 	pgmq_wait_poll(fcinfo, poll.queue->qrelid, deadline, poll_interval_ms,
 				   poll_try, &poll);
-	pgmq_return_messages(fcinfo);
+	pgmq_return_messages(fcinfo, poll.rows);
 	SPI_finish();
 	pgmq_queue_close(poll.queue);
 	return (Datum) 0;
@@ -202,6 +186,7 @@ pgmq_pop(PG_FUNCTION_ARGS)
 	int32	   qty = qty_arg(fcinfo, 1);
 	Datum	   values[3];
 	PgmqQueue *queue;
+	PgmqRows   rows;
 
 	values[0] = TimestampTzGetDatum(GetCurrentTimestamp());
 	values[1] = Int64GetDatum(qty);
@@ -209,9 +194,9 @@ pgmq_pop(PG_FUNCTION_ARGS)
 	values[2] = Int64GetDatum(pgmq_lowwater_get(queue));
 	SPI_connect();
 	pgmq_wait_note_claim(queue->qrelid);
-	pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_POP), values, NULL);
-	after_claim(queue);
-	pgmq_return_messages(fcinfo);
+	rows = pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_POP), values, NULL);
+	pgmq_lowwater_advance(queue);
+	pgmq_return_messages(fcinfo, rows);
 	SPI_finish();
 	pgmq_queue_close(queue);
 	return (Datum) 0;
@@ -227,15 +212,16 @@ set_vt(FunctionCallInfo fcinfo, Datum ids, bool batch, TimestampTz vt)
 	char	  *name = pgmq_names_arg(fcinfo, 0);
 	Datum	   values[2];
 	PgmqQueue *queue;
+	PgmqRows   rows;
 
 	values[0] = TimestampTzGetDatum(vt);
 	values[1] = ids;
 	queue = pgmq_queue_open(name, RowExclusiveLock);
 	SPI_connect();
-	pgmq_exec_plan(pgmq_queue_plan(queue, batch ? PGMQ_PLAN_SET_VT_BATCH : PGMQ_PLAN_SET_VT),
-				   values, NULL);
+	rows = pgmq_exec_plan(pgmq_queue_plan(queue, batch ? PGMQ_PLAN_SET_VT_BATCH : PGMQ_PLAN_SET_VT),
+						  values, NULL);
 	pgmq_wait_note_send(queue->qrelid);
-	pgmq_return_messages(fcinfo);
+	pgmq_return_messages(fcinfo, rows);
 	SPI_finish();
 	pgmq_queue_close(queue);
 	return (Datum) 0;

@@ -4,7 +4,7 @@
  *	  Look-ups in pgmq.meta, the registry of queues, with a fresh snapshot.
  *
  * A table in schema pgmq is a queue only if pgmq.meta has a row for it:
- * plans.c asks here each time it (re)validates a queue, so a table made in
+ * queue_state.c asks here each time it (re)validates a queue, so a table made in
  * the schema by hand is never treated as one. The create functions ask
  * here too, after taking the queue's lock: in a REPEATABLE READ
  * transaction their own snapshot would not show a queue registered by a

@@ -7,25 +7,15 @@
  * computed here from the server clock (clock_timestamp(), as pgmq does),
  * so the statement itself takes it as a plain parameter.
  *
- * A send to an unlogged queue also makes its msg_id durable at commit
- * (pgmq_send_note_ids): the ids come from a logged sequence, whose WAL
- * record may belong to another transaction, and the send's own commit
- * writes nothing that would flush it.
+ * Every insert is framed by pgmq_ids_before_send and pgmq_ids_after_send
+ * (ids.c), which make sure no msg_id is issued twice, also across a crash.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "access/relation.h"
-#include "access/xact.h"
-#include "access/xlog.h"
-#include "catalog/dependency.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type_d.h"
-#include "storage/bufmgr.h"
 #include "utils/array.h"
-#include "utils/lsyscache.h"
-#include "utils/rel.h"
 #include "utils/timestamp.h"
 
 #include "pgmq.h"
@@ -37,84 +27,6 @@ PG_FUNCTION_INFO_V1(pgmq_send_batch);
 PG_FUNCTION_INFO_V1(pgmq_send_batch_delay);
 PG_FUNCTION_INFO_V1(pgmq_send_batch_at);
 PG_FUNCTION_INFO_V1(pgmq_validate_batch_params);
-
-/*
- * How far the WAL must be flushed at commit so that no msg_id this
- * transaction was given can be issued again after a crash (0: nothing to do).
- */
-static XLogRecPtr ids_flush_lsn = InvalidXLogRecPtr;
-static bool		  ids_callback_registered = false;
-
-/*
- * Flushes before the commit: the commit of a transaction that wrote only
- * unlogged rows is not flushed itself (it has no WAL to protect), so
- * without this the sequence record could still be in memory when the
- * client is told its ids.
- */
-static void
-ids_xact_cb(XactEvent event, void *arg)
-{
-	switch (event)
-	{
-		case XACT_EVENT_PRE_COMMIT:
-		case XACT_EVENT_PARALLEL_PRE_COMMIT:
-			if (ids_flush_lsn != InvalidXLogRecPtr)
-				XLogFlush(ids_flush_lsn);
-			ids_flush_lsn = InvalidXLogRecPtr;
-			break;
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
-		case XACT_EVENT_PREPARE:
-			/* PREPARE flushes its own record, which lies past ours */
-			ids_flush_lsn = InvalidXLogRecPtr;
-			break;
-		default:
-			break;
-	}
-}
-
-/*
- * pgmq_send_note_ids
- *		Called after every insert into a queue table. For an unlogged
- *		queue, remembers the LSN of the identity sequence's page: the
- *		record that advanced the sequence past the ids just taken. The
- *		commit flushes up to it, which costs nothing when that record is
- *		already on disk (all but about one send in 32). Logged queues need
- *		nothing: their rows' WAL lies past the sequence record and the
- *		commit flushes it.
- */
-void
-pgmq_send_note_ids(Oid qrelid)
-{
-	Oid		 seqid;
-	Relation seqrel;
-
-	if (get_rel_persistence(qrelid) != RELPERSISTENCE_UNLOGGED)
-		return;
-	seqid = getIdentitySequence(qrelid, 1, true);
-	if (!OidIsValid(seqid))
-		return;
-	seqrel = relation_open(seqid, AccessShareLock);
-	if (RelationNeedsWAL(seqrel))
-	{
-		Buffer	   buf = ReadBuffer(seqrel, 0);
-		XLogRecPtr lsn;
-
-		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		lsn = PageGetLSN(BufferGetPage(buf));
-		UnlockReleaseBuffer(buf);
-		if (lsn > ids_flush_lsn)
-			ids_flush_lsn = lsn;
-		if (!ids_callback_registered)
-		{
-			RegisterXactCallback(ids_xact_cb, NULL);
-			ids_callback_registered = true;
-		}
-	}
-	relation_close(seqrel, AccessShareLock);
-}
 
 /*
  * The number of elements of arr. A multi-dimensional array counts all its
@@ -208,6 +120,7 @@ send_common(FunctionCallInfo fcinfo, bool batch, DelayKind delay)
 	Datum		values[3];
 	char		nulls[3];
 	PgmqQueue  *queue;
+	PgmqRows	rows;
 
 	if (delay == DELAY_SECONDS)
 		vt = pgmq_timestamp_add_secs(GetCurrentTimestamp(),
@@ -220,12 +133,13 @@ send_common(FunctionCallInfo fcinfo, bool batch, DelayKind delay)
 	pgmq_send_params(fcinfo, batch, nfixed == 3, vt, values, nulls);
 
 	queue = pgmq_queue_open(name, RowExclusiveLock);
+	pgmq_ids_before_send(queue);
 	SPI_connect();
-	pgmq_exec_plan(pgmq_queue_plan(queue, batch ? PGMQ_PLAN_SEND_BATCH : PGMQ_PLAN_SEND),
-				   values, nulls);
-	pgmq_send_note_ids(queue->qrelid);
+	rows = pgmq_exec_plan(pgmq_queue_plan(queue, batch ? PGMQ_PLAN_SEND_BATCH : PGMQ_PLAN_SEND),
+						  values, nulls);
+	pgmq_ids_after_send(queue);
 	pgmq_wait_note_send(queue->qrelid);
-	pgmq_return_ids(fcinfo, false);
+	pgmq_return_ids(fcinfo, rows, false);
 	SPI_finish();
 	pgmq_queue_close(queue);
 	return (Datum) 0;

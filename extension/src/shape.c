@@ -7,7 +7,7 @@
  * the function's result type (pgmq.message_record) without converting
  * them. A queue owner may ALTER its tables; a message column turned into
  * bytea would then be read as jsonb and crash the backend. So every time a
- * queue is (re)opened after an invalidation of its tables, plans.c calls
+ * queue is (re)opened after an invalidation of its tables, queue_state.c calls
  * pgmq_shape_check: each column the statements use must exist with the
  * type they expect. The column order does not matter, since every
  * statement names its columns. Extra columns are allowed.

@@ -316,6 +316,7 @@ matching_queues(const char *routing_key, int *n)
 	int			  klen = strlen(routing_key);
 	char		**names;
 	int			  count = 0;
+	PgmqRows	  bindings;
 
 	if (bindings_plan == NULL)
 	{
@@ -328,21 +329,19 @@ matching_queues(const char *routing_key, int *n)
 				 SPI_result_code_string(SPI_result));
 		bindings_plan = plan;
 	}
-	pgmq_exec_plan(bindings_plan, NULL, NULL);
+	bindings = pgmq_exec_plan(bindings_plan, NULL, NULL);
 	MemoryContextSwitchTo(cxt);
 
-	names = palloc(sizeof(char *) * Max(SPI_processed, 1));
-	for (uint64 i = 0; i < SPI_processed; i++)
+	names = palloc(sizeof(char *) * Max(bindings.n, 1));
+	for (uint64 i = 0; i < bindings.n; i++)
 	{
-		HeapTuple row = SPI_tuptable->vals[i];
-		TupleDesc desc = SPI_tuptable->tupdesc;
-		bool	  isnull;
-		text	 *queue_name;
-		text	 *pattern;
-		char	 *name;
+		bool  isnull;
+		text *queue_name;
+		text *pattern;
+		char *name;
 
-		queue_name = DatumGetTextPP(SPI_getbinval(row, desc, 1, &isnull));
-		pattern = DatumGetTextPP(SPI_getbinval(row, desc, 2, &isnull));
+		queue_name = DatumGetTextPP(pgmq_rows_value(bindings, i, 1, &isnull));
+		pattern = DatumGetTextPP(pgmq_rows_value(bindings, i, 2, &isnull));
 		if (!topic_matches(routing_key, klen, VARDATA_ANY(pattern), VARSIZE_ANY_EXHDR(pattern)))
 			continue;
 		name = text_to_cstring(queue_name);
@@ -351,7 +350,7 @@ matching_queues(const char *routing_key, int *n)
 			continue;
 		names[count++] = name;
 	}
-	SPI_freetuptable(SPI_tuptable);
+	pgmq_rows_free(&bindings);
 	*n = count;
 	return names;
 }
@@ -394,10 +393,12 @@ pgmq_send_topic(PG_FUNCTION_ARGS)
 	for (int i = 0; i < nqueues; i++)
 	{
 		PgmqQueue *queue = pgmq_queue_open(queues[i], RowExclusiveLock);
+		PgmqRows   rows;
 
-		pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_SEND), values, nulls);
-		SPI_freetuptable(SPI_tuptable);
-		pgmq_send_note_ids(queue->qrelid);
+		pgmq_ids_before_send(queue);
+		rows = pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_SEND), values, nulls);
+		pgmq_rows_free(&rows);
+		pgmq_ids_after_send(queue);
 		pgmq_wait_note_send(queue->qrelid);
 		pgmq_queue_close(queue);
 	}
@@ -429,21 +430,22 @@ send_batch_topic(FunctionCallInfo fcinfo, bool with_headers, TimestampTz vt)
 	for (int i = 0; i < nqueues; i++)
 	{
 		PgmqQueue *queue = pgmq_queue_open(queues[i], RowExclusiveLock);
-		uint64	   rows;
+		PgmqRows   rows;
 		Datum	   out[2];
 		bool	   outnulls[2] = {false, false};
 
+		pgmq_ids_before_send(queue);
 		rows = pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_SEND_BATCH), values, nulls);
 		out[0] = CStringGetTextDatum(queues[i]);
-		for (uint64 r = 0; r < rows; r++)
+		for (uint64 r = 0; r < rows.n; r++)
 		{
 			bool isnull;
 
-			out[1] = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull);
+			out[1] = pgmq_rows_value(rows, r, 1, &isnull);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnulls);
 		}
-		SPI_freetuptable(SPI_tuptable);
-		pgmq_send_note_ids(queue->qrelid);
+		pgmq_rows_free(&rows);
+		pgmq_ids_after_send(queue);
 		pgmq_wait_note_send(queue->qrelid);
 		pgmq_queue_close(queue);
 	}

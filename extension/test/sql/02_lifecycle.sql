@@ -148,6 +148,30 @@ SELECT pgmq.purge_queue('lc_unlogged');
 ROLLBACK;
 SELECT msg_id, message FROM pgmq.q_lc_unlogged;
 
+-- An unlogged msg_id sequence (upstream pgmq, ALTER SEQUENCE) is made
+-- logged: by _make_id_sequence_logged, by create() of the existing queue,
+-- by the owner's send (ids.c). A logged one is left alone.
+SELECT relpersistence FROM pg_class WHERE oid = 'pgmq.q_lc_unlogged_msg_id_seq'::regclass;
+SELECT pgmq._make_id_sequence_logged('lc_unlogged');
+ALTER SEQUENCE pgmq.q_lc_unlogged_msg_id_seq SET UNLOGGED;
+SELECT pgmq._make_id_sequence_logged('lc_unlogged');
+SELECT relpersistence FROM pg_class WHERE oid = 'pgmq.q_lc_unlogged_msg_id_seq'::regclass;
+ALTER SEQUENCE pgmq.q_lc_unlogged_msg_id_seq SET UNLOGGED;
+SELECT pgmq.create_unlogged('lc_unlogged');
+SELECT relpersistence FROM pg_class WHERE oid = 'pgmq.q_lc_unlogged_msg_id_seq'::regclass;
+ALTER SEQUENCE pgmq.q_lc_unlogged_msg_id_seq SET UNLOGGED;
+SELECT pgmq.send('lc_unlogged', '{"a":6}') > 0 AS sent;
+SELECT relpersistence FROM pg_class WHERE oid = 'pgmq.q_lc_unlogged_msg_id_seq'::regclass;
+-- also a logged queue's sequence
+ALTER SEQUENCE pgmq.q_lc_plain_msg_id_seq SET UNLOGGED;
+SELECT pgmq.send('lc_plain', '{"a":6}') > 0 AS sent;
+SELECT relpersistence FROM pg_class WHERE oid = 'pgmq.q_lc_plain_msg_id_seq'::regclass;
+-- errors
+SELECT pgmq._make_id_sequence_logged(NULL);
+SELECT pgmq._make_id_sequence_logged('no_such_queue');
+SELECT pgmq._make_id_sequence_logged('bad-name');
+SELECT pgmq._make_id_sequence_logged(repeat('x', 48));
+
 -- detach_archive is a deprecated no-op.
 SELECT pgmq.detach_archive('lc_plain');
 SELECT pgmq.detach_archive('no_such_queue');

@@ -272,5 +272,21 @@ RESET pgmq.max_cached_queues;
 SELECT pgmq.send('pc_stats', '{}'), pgmq.send('pc_stats2', '{}') FROM generate_series(1, 3);
 SELECT * FROM pg_temp.pc_delta();
 SELECT cached_queues FROM pgmq._plan_cache_stats();
+-- The fifo index is looked up once per invalidation (queue_state.c): grouped
+-- reads before create_fifo_index prepare the scan and reuse it; the first
+-- after it prepares the walk over the index (one statement); after the
+-- index is dropped the kept scan serves again, nothing is prepared.
+SELECT pgmq.send('pc_stats', '{}'::jsonb, '{"x-pgmq-group": "g"}'::jsonb) > 0 AS sent;
+SELECT count(*) FROM pgmq.read_grouped('pc_stats', 0, 1);
+SELECT * FROM pg_temp.pc_delta();
+SELECT count(*) FROM pgmq.read_grouped('pc_stats', 0, 1);
+SELECT prepared FROM pg_temp.pc_delta();
+SELECT pgmq.create_fifo_index('pc_stats');
+SELECT count(*) FROM pgmq.read_grouped('pc_stats', 0, 1);
+SELECT count(*) FROM pgmq.read_grouped('pc_stats', 0, 1);
+SELECT prepared FROM pg_temp.pc_delta();
+DROP INDEX pgmq.q_pc_stats_fifo_idx;
+SELECT count(*) FROM pgmq.read_grouped('pc_stats', 0, 1);
+SELECT prepared FROM pg_temp.pc_delta();
 SELECT pgmq.drop_queue('pc_stats');
 SELECT pgmq.drop_queue('pc_stats2');

@@ -19,6 +19,8 @@ SELECT pgmq.archive('ri_part', 1::bigint);
 -- an unrelated table that only looks like a queue by name stays alone
 CREATE TABLE pgmq.q_ri_lookalike (id int);
 CREATE TABLE pgmq.a_ri_lookalike (id int);
+-- as an upstream install leaves it: an unlogged msg_id sequence
+ALTER SEQUENCE pgmq.q_ri_unlogged_msg_id_seq SET UNLOGGED;
 
 DROP EXTENSION pgmq CASCADE;
 SELECT c.relname FROM pg_class c
@@ -28,6 +30,8 @@ CREATE EXTENSION pgmq;
 
 SELECT queue_name, is_partitioned, is_unlogged FROM pgmq.list_queues();
 SELECT * FROM pgmq.queue_retention;
+-- the adoption made it logged: ids are not issued again after a crash
+SELECT relpersistence FROM pg_class WHERE oid = 'pgmq.q_ri_unlogged_msg_id_seq'::regclass;
 SELECT tgrelid::regclass AS spill_warning_on FROM pg_trigger
  WHERE tgname = 'pgmq_default_partition_warning' ORDER BY 1;
 -- the messages are still there and the queues work

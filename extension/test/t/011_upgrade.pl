@@ -58,12 +58,18 @@ for my $old (@paths)
 	$node->safe_psql($db, "CREATE EXTENSION pgmq VERSION '$old'");
 	$node->safe_psql($db, $queues . $messages);
 	my $before = $node->safe_psql($db, rows_query());
+	# An unlogged msg_id sequence, as upstream pgmq or ALTER SEQUENCE leaves
+	# one: the update makes it logged (ids.c), like every other path.
+	$node->safe_psql($db, 'ALTER SEQUENCE pgmq.q_up_unlogged_msg_id_seq SET UNLOGGED');
 
 	$node->safe_psql($db, 'ALTER EXTENSION pgmq UPDATE');
 	is($node->safe_psql($db, "SELECT extversion FROM pg_extension WHERE extname = 'pgmq'"),
 		$newest, "$old updated to $newest");
 	is($node->safe_psql($db, rows_query()), $before,
 		"$old: every message, archive row and setting is unchanged by the update");
+	is($node->safe_psql($db, q{SELECT relpersistence FROM pg_class
+		WHERE oid = 'pgmq.q_up_unlogged_msg_id_seq'::regclass}), 'p',
+		"$old: the update made an unlogged msg_id sequence logged");
 
 	$node->safe_psql('postgres', "CREATE DATABASE fresh_$db");
 	$node->safe_psql("fresh_$db", "CREATE SCHEMA partman; CREATE EXTENSION pg_partman SCHEMA partman");
