@@ -1,13 +1,17 @@
 /*-------------------------------------------------------------------------
  *
  * maintenance.c
- *	  Background workers that run pgmq.run_maintenance() periodically.
+ *	  Background workers that run pgmq.run_maintenance() and
+ *	  pgmq.run_retention() periodically.
  *
  * Partitioned queues need maintenance: partitions made ahead, old archive
  * partitions dropped, and old queue partitions dropped once empty. With
  * pgmq in shared_preload_libraries and pgmq.maintenance_databases set, one
  * worker per listed database calls pgmq.run_maintenance() at start and
- * then every pgmq.maintenance_interval seconds, in its own transaction.
+ * then every pgmq.maintenance_interval seconds, in its own transaction,
+ * followed by batches of pgmq.run_retention() (queue policies'
+ * message_retention and archive_retention), each in its own transaction,
+ * until one removes nothing or pgmq.retention_max_batches have run.
  * Databases without the extension are skipped. A failing run is logged
  * and rolled back, and the worker waits pgmq.maintenance_interval (as it
  * is now: the setting can be reloaded) before the next one. Only a worker
@@ -47,6 +51,8 @@ PGDLLEXPORT void pgmq_maintenance_main(Datum arg);
 static char *maintenance_databases = NULL;
 static char *maintenance_role = NULL;
 static int	 maintenance_interval = 60;
+static int	 retention_batch_size = 10000;
+static int	 retention_max_batches = 100;
 
 /* Check hook of pgmq.maintenance_databases: a list of database names. */
 static bool
@@ -110,6 +116,16 @@ pgmq_maintenance_init(void)
 							"0 pauses the runs.",
 							&maintenance_interval, 60, 0, 86400,
 							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgmq.retention_batch_size",
+							"Most rows per table one pgmq.run_retention() call of the workers removes.",
+							NULL,
+							&retention_batch_size, 10000, 1, 1000000,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgmq.retention_max_batches",
+							"Most pgmq.run_retention() calls, each in its own transaction, per worker run.",
+							"0 turns retention off in the workers.",
+							&retention_max_batches, 100, 0, 1000000,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
 
 	/* The check hook accepted it; never ERROR in the postmaster anyway. */
 	rawlist = pstrdup(maintenance_databases);
@@ -165,6 +181,67 @@ run_maintenance_once(void)
 }
 
 /*
+ * One batch of pgmq.run_retention() in its own transaction; returns the
+ * rows it removed (0 also when pgmq, or a version of it with retention,
+ * is not installed here).
+ */
+static int64
+run_retention_once(void)
+{
+	int64 removed = 0;
+	char *sql;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "SELECT pgmq.run_retention()");
+
+	if (SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pgmq'"
+					" AND pg_catalog.to_regprocedure('pgmq.run_retention(text,integer)') IS NOT NULL",
+					true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "pgmq maintenance: could not look for the extension");
+	if (SPI_processed > 0)
+	{
+		bool isnull;
+
+		sql = psprintf("SELECT pg_catalog.sum(r.messages_deleted OPERATOR(pg_catalog.+) r.archived_deleted)::pg_catalog.int8"
+					   " FROM pgmq.run_retention(NULL, %d) r",
+					   retention_batch_size);
+		if (SPI_execute(sql, false, 0) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "pgmq maintenance: pgmq.run_retention() failed");
+		removed = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+											  1, &isnull));
+		if (isnull)
+			removed = 0;
+	}
+
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return removed;
+}
+
+/*
+ * Retention batches until one removes nothing or pgmq.retention_max_batches
+ * ran. Each batch commits, so a long backlog never makes one long
+ * transaction, and a shutdown request (SIGTERM) ends the loop between
+ * batches at the latest.
+ */
+static void
+run_retention(void)
+{
+	for (int i = 0; i < retention_max_batches; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (run_retention_once() == 0)
+			break;
+	}
+}
+
+/*
  * pgmq_maintenance_main
  *		Entry point of a maintenance worker; bgw_extra holds the database.
  */
@@ -196,6 +273,7 @@ pgmq_maintenance_main(Datum arg)
 			PG_TRY();
 			{
 				run_maintenance_once();
+				run_retention();
 			}
 			PG_CATCH();
 			{

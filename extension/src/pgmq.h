@@ -93,6 +93,13 @@ typedef struct PgmqQueue
 	Oid		   arelid;					/* pgmq.a_<name>, or InvalidOid */
 	SPIPlanPtr plans[PGMQ_NUM_PLANS];
 	dlist_node lru_node; /* most recently used first */
+
+	/* The queue's policy (deadletter.c), read on first use after open */
+	bool  policy_loaded;			/* fields below are current */
+	int32 max_deliveries;			/* 0: no dead-letter queue */
+	int32 default_vt;				/* -1: none */
+	char  policy_name[NAMEDATALEN]; /* registered name, '' if no policy */
+	char  dlq_table[NAMEDATALEN];	/* unquoted q_ table of the DLQ */
 } PgmqQueue;
 
 /* names.c */
@@ -148,6 +155,11 @@ extern TimestampTz pgmq_wait_poll_args(FunctionCallInfo fcinfo, int argno,
 extern void	 pgmq_lowwater_init(void);
 extern int64 pgmq_lowwater_get(PgmqQueue *queue);
 extern void	 pgmq_lowwater_advance(PgmqQueue *queue);
+
+/* deadletter.c: queue policies on the read path */
+extern void	  pgmq_policy_load(PgmqQueue *queue);
+extern int32  pgmq_policy_vt(PgmqQueue *queue);
+extern uint64 pgmq_deadletter_apply(PgmqQueue *queue, uint64 n);
 
 /* maintenance.c: background workers for partitioned queues */
 extern void pgmq_maintenance_init(void);

@@ -311,7 +311,10 @@ queue_cache_relcache_cb(Datum arg, Oid relid)
 	while ((queue = hash_seq_search(&status)) != NULL)
 	{
 		if (relid == InvalidOid || queue->qrelid == relid || queue->arelid == relid)
+		{
 			queue->valid = false;
+			queue->policy_loaded = false;
+		}
 	}
 }
 
@@ -476,6 +479,7 @@ pgmq_queue_open(const char *name, LOCKMODE lockmode)
 		Assert(!found);
 		memset(queue->plans, 0, sizeof(queue->plans));
 		queue->valid = false;
+		queue->policy_loaded = false;
 		queue->qrelid = InvalidOid;
 		queue->arelid = InvalidOid;
 		queue->table_base[0] = '\0';
@@ -507,6 +511,7 @@ pgmq_queue_open(const char *name, LOCKMODE lockmode)
 	/* Before valid is set: a failed check is repeated on the next open. */
 	check_registered(queue, name);
 	pgmq_shape_check(queue, name);
+	queue->policy_loaded = false;
 	queue->valid = true;
 
 opened:
