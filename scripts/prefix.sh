@@ -65,8 +65,9 @@ private_install() { # root cflags [ref]
 		case $(basename "$f") in pgmq.control | pgmq--*) ;; *) ln -s "$f" "$PRIV_SHARE/extension/" ;; esac
 	done
 	cp "$root/ext/pgmq.so" "$PRIV_LIB/"
-	cp "$root/ext/pgmq.control" "$root/ext/sql/pgmq--$EXTVERSION.sql" "$PRIV_SHARE/extension/"
-	cp "$root"/ext/sql/pgmq--*--*.sql "$PRIV_SHARE/extension/" 2>/dev/null || true
+	cp "$root/ext/pgmq.control" "$root/ext/pgmq--$EXTVERSION.sql" "$PRIV_SHARE/extension/"
+	# frozen install scripts of earlier releases and the upgrade scripts
+	cp "$root"/ext/sql/pgmq--*.sql "$PRIV_SHARE/extension/"
 
 	if [ "$(id -u)" = 0 ]; then
 		chown -R "$PG_OS_USER" "$root"

@@ -7,7 +7,8 @@
 #   test.sh [suite...]     suites: build regress isolation tap client chaos
 #                          (default: all; chaos runs CHAOS_SECONDS, default 75)
 #
-# PGMQ_TAP_ONLY=<name without .pl> runs one TAP test; PGMQ_MODEL_STEPS sets
+# PGMQ_TAP_ONLY=<name without .pl> runs one TAP test (PGMQ_REGRESS_ONLY and
+# PGMQ_ISOLATION_ONLY likewise for one regression test or spec); PGMQ_MODEL_STEPS sets
 # the length of t/006_low_water_model.pl.
 #
 # Every run ends by checking that the host's PostgreSQL installation
@@ -91,6 +92,14 @@ run_pg_regress() { # suite driver inputfile-dir tests...
 	if ! grep -qE '\.\.\. (ok|FAILED|failed)' "$out/run.log"; then
 		record "$suite/(driver)" fail
 	fi
+	# A test the driver did not report, or one without an expected output,
+	# is a failure too (a renamed file must not silently drop out).
+	local t
+	for t in "$@"; do
+		case "$t" in --*) continue ;; esac
+		[ -e "$WORK/test/expected/$t.out" ] || record "$suite/$t (no expected output)" fail
+		grep -qE "^(test)? *$t +\.\.\." "$out/run.log" || record "$suite/$t (not reported)" fail
+	done
 }
 
 # Checks on the build (scripts/checks.sh), each with its test on a broken
@@ -149,13 +158,15 @@ suite_build() {
 
 suite_regress() {
 	local tests
-	tests=$(cd "$WORK/test/sql" && ls *.sql | sed 's/\.sql$//' | sort)
+	tests=$(cd "$WORK/test/sql" && ls ${PGMQ_REGRESS_ONLY:-*}.sql | sed 's/\.sql$//' | sort)
+	# every regression test needs the extension 00_setup creates
+	[ -z "${PGMQ_REGRESS_ONLY:-}" ] || tests=$(printf '00_setup\n%s\n' "$tests" | sort -u)
 	run_pg_regress regress "$PGXS_DIR/src/test/regress/pg_regress" sql $tests
 }
 
 suite_isolation() {
 	local tests
-	tests=$(cd "$WORK/test/specs" && ls *.spec 2>/dev/null | sed 's/\.spec$//' | sort)
+	tests=$(cd "$WORK/test/specs" && ls ${PGMQ_ISOLATION_ONLY:-*}.spec 2>/dev/null | sed 's/\.spec$//' | sort)
 	[ -n "$tests" ] || return 0
 	run_pg_regress isolation "$PGXS_DIR/src/test/isolation/pg_isolation_regress" specs $tests
 }

@@ -1249,6 +1249,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     atable TEXT;
+    aindex TEXT;
     acol TEXT;
     kind "char";
 BEGIN
@@ -1272,6 +1273,13 @@ BEGIN
         RETURN;
     END IF;
     PERFORM pgmq._lock_queue_names(table_name);
+    -- The archive's index is named after the queue as it was created: a
+    -- case variant of the name (which means the same queue) must find it.
+    aindex := 'archived_at_idx_' OPERATOR(pg_catalog.||) COALESCE(
+        (SELECT m.queue_name FROM pgmq.meta m
+          WHERE pg_catalog.lower(m.queue_name) OPERATOR(pg_catalog.=) pg_catalog.lower(table_name)
+          LIMIT 1),
+        table_name);
     -- No queue may be named like the archive's partitions-to-be.
     PERFORM pgmq._check_name_free(table_name, true);
     IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', atable OPERATOR(pg_catalog.||) '_old')) IS NOT NULL THEN
@@ -1283,9 +1291,8 @@ BEGIN
     acol := CASE WHEN pgmq._get_partition_col(partition_interval) = 'msg_id' THEN 'msg_id' ELSE 'archived_at' END;
 
     EXECUTE pg_catalog.format('ALTER TABLE pgmq.%I RENAME TO %I', atable, atable OPERATOR(pg_catalog.||) '_old');
-    EXECUTE pg_catalog.format('ALTER INDEX pgmq.%I RENAME TO %I',
-                              'archived_at_idx_' OPERATOR(pg_catalog.||) table_name,
-                              'archived_at_idx_' OPERATOR(pg_catalog.||) table_name OPERATOR(pg_catalog.||) '_old');
+    EXECUTE pg_catalog.format('ALTER INDEX IF EXISTS pgmq.%I RENAME TO %I',
+                              aindex, aindex OPERATOR(pg_catalog.||) '_old');
     IF acol = 'msg_id' THEN
         EXECUTE pg_catalog.format(
             'CREATE TABLE pgmq.%I (LIKE pgmq.%I INCLUDING ALL EXCLUDING INDEXES) PARTITION BY RANGE (msg_id)',
@@ -1295,8 +1302,7 @@ BEGIN
             'CREATE TABLE pgmq.%I (LIKE pgmq.%I INCLUDING DEFAULTS INCLUDING COMMENTS) PARTITION BY RANGE (archived_at)',
             atable, atable OPERATOR(pg_catalog.||) '_old');
     END IF;
-    EXECUTE pg_catalog.format('CREATE INDEX %I ON pgmq.%I (archived_at)',
-                              'archived_at_idx_' OPERATOR(pg_catalog.||) table_name, atable);
+    EXECUTE pg_catalog.format('CREATE INDEX %I ON pgmq.%I (archived_at)', aindex, atable);
     PERFORM pgmq._partman_create_parent('pgmq.' OPERATOR(pg_catalog.||) atable, acol,
                                         partition_interval, 4, retention_interval, false);
     EXECUTE pg_catalog.format('UPDATE %I.part_config SET infinite_time_partitions = true WHERE parent_table = $1',

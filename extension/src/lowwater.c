@@ -427,12 +427,12 @@ before_row_write_trigger(Trigger *t)
 static bool
 table_eligible(Relation rel, AttrNumber *msgid_attnum, Oid *guard_oid)
 {
-	TriggerDesc *trigdesc = rel->trigdesc;
+	TriggerDesc *trigdesc;
 	Oid			 guard_fn;
 
 	*guard_oid = InvalidOid;
 	if (lw_shared == NULL || rel->rd_rel->relkind != RELKIND_RELATION ||
-		!OidIsValid(RelationGetPrimaryKeyIndex(rel)) || trigdesc == NULL)
+		!OidIsValid(RelationGetPrimaryKeyIndex(rel)))
 		return false;
 	*msgid_attnum = msgid_column(rel);
 	if (*msgid_attnum == InvalidAttrNumber)
@@ -440,6 +440,16 @@ table_eligible(Relation rel, AttrNumber *msgid_attnum, Oid *guard_oid)
 	guard_fn = LookupFuncName(list_make2(makeString(PGMQ_SCHEMA), makeString("_low_water_guard")),
 							  0, NULL, true);
 	if (!OidIsValid(guard_fn))
+		return false;
+
+	/*
+	 * Read the trigger descriptor only now: the catalog look-ups above can
+	 * accept invalidation messages, and a rebuild of the relcache entry
+	 * frees the descriptor it had. Nothing in the loop below touches the
+	 * catalog.
+	 */
+	trigdesc = rel->trigdesc;
+	if (trigdesc == NULL)
 		return false;
 
 	for (int i = 0; i < trigdesc->numtriggers; i++)
@@ -473,6 +483,11 @@ check_table(LowWater *lw)
 	Oid			  guard_oid;
 	TransactionId guard_xmin = InvalidTransactionId;
 
+	/*
+	 * Checked from now on: an invalidation that arrives during the catalog
+	 * look-ups below clears the flag again, so the next use checks anew.
+	 */
+	lw->checked = true;
 	lw->eligible = table_eligible(rel, &lw->msgid_attnum, &guard_oid);
 	if (lw->eligible)
 		guard_xmin = trigger_row_xmin(guard_oid);
@@ -482,7 +497,6 @@ check_table(LowWater *lw)
 	lw->node = rel->rd_node;
 	lw->guard_oid = guard_oid;
 	lw->guard_xmin = guard_xmin;
-	lw->checked = true;
 	table_close(rel, NoLock);
 }
 

@@ -62,7 +62,7 @@ async function run(pgmq) {
 	// Pgmq.new ran CREATE EXTENSION IF NOT EXISTS pgmq CASCADE.
 	const ext = await one("SELECT extversion FROM pg_extension WHERE extname = 'pgmq'");
 	assert.ok(ext, 'pgmq extension installed');
-	assert.equal(ext.extversion, '1.13.0');
+	assert.equal(ext.extversion, '1.13.1-c1');
 	ok(`Pgmq.new created the extension (version ${ext.extversion})`);
 
 	// A second Pgmq.new finds it installed (IF NOT EXISTS).

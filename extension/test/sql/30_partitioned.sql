@@ -124,6 +124,13 @@ SELECT pgmq.convert_archive_partitioned('pq_plain', '100', '1000');
 SELECT pgmq.convert_archive_partitioned('pq_plain');
 SELECT pgmq.convert_archive_partitioned('pq_missing');
 SET client_min_messages = warning;
+-- a queue created as Pq_Case is converted by a case variant of its name
+SELECT pgmq.create('Pq_Case');
+SELECT pgmq.convert_archive_partitioned('pq_case', '100', '1000');
+SELECT c.relname, c.relkind FROM pg_class c
+ WHERE c.relname ILIKE '%pq\_case%' AND c.relkind IN ('r', 'p', 'i', 'I') AND NOT c.relispartition
+ ORDER BY 1;
+SELECT pgmq.drop_queue('Pq_Case');
 SELECT c.relname, c.relkind FROM pg_class c WHERE c.relname LIKE 'a_pq_plain%' AND c.relkind IN ('r', 'p')
  ORDER BY 1;
 SELECT count(*) FROM pgmq.a_pq_plain_old;
