@@ -150,8 +150,10 @@ rel_owner(Oid relid)
 static void
 move_to_dead_letter_queue(PgmqQueue *queue, const int64 *ids, int n)
 {
-	Oid	   argtypes[3] = {INT8ARRAYOID, TIMESTAMPTZOID, TEXTOID};
-	Datum  values[3];
+	Oid	   argtypes[5] = {INT8ARRAYOID, TIMESTAMPTZOID, TEXTOID, INT8OID, INT8OID};
+	Datum  values[5];
+	int64  min_id = ids[0];
+	int64  max_id = ids[0];
 	Datum *elems = palloc(sizeof(Datum) * n);
 	Oid	   save_userid;
 	int	   save_sec;
@@ -161,14 +163,22 @@ move_to_dead_letter_queue(PgmqQueue *queue, const int64 *ids, int n)
 	Oid	   dlq_relid;
 
 	for (int i = 0; i < n; i++)
+	{
 		elems[i] = Int64GetDatum(ids[i]);
+		min_id = Min(min_id, ids[i]);
+		max_id = Max(max_id, ids[i]);
+	}
 	values[0] = PointerGetDatum(construct_array(elems, n, INT8OID, 8, FLOAT8PASSBYVAL,
 												TYPALIGN_DOUBLE));
 	values[1] = TimestampTzGetDatum(GetCurrentTimestamp());
 	values[2] = CStringGetTextDatum(queue->policy_name);
+	/* The range lets a partitioned queue prune (see PGMQ_PLAN_DELETE_BATCH). */
+	values[3] = Int64GetDatum(min_id);
+	values[4] = Int64GetDatum(max_id);
 
 	sql = psprintf("WITH moved AS (DELETE FROM %s m"
 				   " WHERE m.msg_id OPERATOR(pg_catalog.=) ANY ($1)"
+				   " AND m.msg_id OPERATOR(pg_catalog.>=) $4 AND m.msg_id OPERATOR(pg_catalog.<=) $5"
 				   " RETURNING m.msg_id, m.read_ct, m.enqueued_at, m.message, m.headers)"
 				   " INSERT INTO %s (vt, message, headers)"
 				   " SELECT $2, d.message,"
@@ -196,7 +206,7 @@ move_to_dead_letter_queue(PgmqQueue *queue, const int64 *ids, int n)
 	SetUserIdAndSecContext(rel_owner(queue->qrelid),
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
 							   SECURITY_RESTRICTED_OPERATION);
-	rc = SPI_execute_with_args(sql, 3, argtypes, values, NULL, false, 0);
+	rc = SPI_execute_with_args(sql, 5, argtypes, values, NULL, false, 0);
 	moved = SPI_processed;
 	SetUserIdAndSecContext(save_userid, save_sec);
 

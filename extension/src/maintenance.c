@@ -18,6 +18,11 @@
  * that exits (it cannot connect, say) is restarted by the postmaster,
  * after PGMQ_MAINTENANCE_RESTART seconds.
  *
+ * With pgmq.maintenance_databases = '*', a launcher (connected to no
+ * database) instead starts, every interval, a worker for each database
+ * that has none; a worker it started exits when pgmq is not installed in
+ * its database, so only databases with pgmq keep one.
+ *
  * Nothing here may raise an ERROR while the postmaster loads the module
  * (it would stop the server): pgmq.maintenance_databases is checked by its
  * check hook, and a bad value in the configuration file is reported as a
@@ -27,7 +32,12 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/pg_database.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -38,12 +48,17 @@
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/varlena.h"
 
 #include "pgmq.h"
 
 PGDLLEXPORT void pgmq_maintenance_main(Datum arg);
+PGDLLEXPORT void pgmq_maintenance_launcher_main(Datum arg);
+
+/* bgw_main_arg of a worker the launcher started (it exits without pgmq). */
+#define PGMQ_MAINTENANCE_LAUNCHED 1
 
 /* Seconds before the postmaster starts a worker again that exited. */
 #define PGMQ_MAINTENANCE_RESTART 60
@@ -138,6 +153,23 @@ pgmq_maintenance_init(void)
 		return;
 	}
 
+	/* '*': a launcher starts a worker per database where pgmq is installed */
+	if (list_length(dbnames) == 1 && strcmp((char *) linitial(dbnames), "*") == 0)
+	{
+		BackgroundWorker worker;
+
+		memset(&worker, 0, sizeof(worker));
+		worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+		worker.bgw_restart_time = PGMQ_MAINTENANCE_RESTART;
+		strlcpy(worker.bgw_library_name, "pgmq", BGW_MAXLEN);
+		strlcpy(worker.bgw_function_name, "pgmq_maintenance_launcher_main", BGW_MAXLEN);
+		strlcpy(worker.bgw_name, "pgmq maintenance launcher", BGW_MAXLEN);
+		strlcpy(worker.bgw_type, "pgmq maintenance launcher", BGW_MAXLEN);
+		RegisterBackgroundWorker(&worker);
+		return;
+	}
+
 	foreach(lc, dbnames)
 	{
 		const char		*dbname = lfirst(lc);
@@ -156,10 +188,15 @@ pgmq_maintenance_init(void)
 	}
 }
 
-/* One run of pgmq.run_maintenance(), if the extension is installed here. */
-static void
+/*
+ * One run of pgmq.run_maintenance(), if the extension is installed here;
+ * returns whether it is.
+ */
+static bool
 run_maintenance_once(void)
 {
+	bool installed;
+
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	SPI_connect();
@@ -169,7 +206,8 @@ run_maintenance_once(void)
 	if (SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pgmq'",
 					true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "pgmq maintenance: could not look for the extension");
-	if (SPI_processed > 0 &&
+	installed = SPI_processed > 0;
+	if (installed &&
 		SPI_execute("SELECT pgmq.run_maintenance()", false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "pgmq maintenance: pgmq.run_maintenance() failed");
 
@@ -178,6 +216,7 @@ run_maintenance_once(void)
 	CommitTransactionCommand();
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
+	return installed;
 }
 
 /*
@@ -248,7 +287,9 @@ run_retention(void)
 void
 pgmq_maintenance_main(Datum arg)
 {
-	char dbname[BGW_EXTRALEN];
+	char		  dbname[BGW_EXTRALEN];
+	bool		  launched = DatumGetInt32(arg) == PGMQ_MAINTENANCE_LAUNCHED;
+	volatile bool installed = true;
 
 	strlcpy(dbname, MyBgworkerEntry->bgw_extra, BGW_EXTRALEN);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
@@ -272,8 +313,9 @@ pgmq_maintenance_main(Datum arg)
 			 */
 			PG_TRY();
 			{
-				run_maintenance_once();
-				run_retention();
+				installed = run_maintenance_once();
+				if (installed)
+					run_retention();
 			}
 			PG_CATCH();
 			{
@@ -286,7 +328,163 @@ pgmq_maintenance_main(Datum arg)
 				RESUME_INTERRUPTS();
 			}
 			PG_END_TRY();
+
+			/* The launcher looks again later; a listed database keeps its worker. */
+			if (launched && !installed)
+				proc_exit(0);
 		}
+
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 (maintenance_interval > 0 ? maintenance_interval : 60) * 1000L,
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+	}
+}
+
+/* A database the launcher started a worker for. */
+typedef struct LaunchedWorker
+{
+	char					name[NAMEDATALEN];
+	BackgroundWorkerHandle *handle;
+} LaunchedWorker;
+
+/*
+ * The databases a worker may connect to (not templates, connections
+ * allowed), palloc'd in cxt. Reads pg_database directly, as the autovacuum
+ * launcher does: the launcher is connected to no database.
+ */
+static List *
+database_list(MemoryContext cxt)
+{
+	List		 *names = NIL;
+	Relation	  rel;
+	TableScanDesc scan;
+	HeapTuple	  tup;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	(void) GetTransactionSnapshot();
+	rel = table_open(DatabaseRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(rel, 0, NULL);
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
+		MemoryContext	 old;
+
+		if (!db->datallowconn || db->datistemplate || db->datconnlimit == -2)
+			continue;
+		old = MemoryContextSwitchTo(cxt);
+		names = lappend(names, pstrdup(NameStr(db->datname)));
+		MemoryContextSwitchTo(old);
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	CommitTransactionCommand();
+	return names;
+}
+
+/* Starts a maintenance worker for dbname; NULL if no slot was free. */
+static BackgroundWorkerHandle *
+launch_worker(const char *dbname)
+{
+	BackgroundWorker		worker;
+	BackgroundWorkerHandle *handle;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	strlcpy(worker.bgw_library_name, "pgmq", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "pgmq_maintenance_main", BGW_MAXLEN);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "pgmq maintenance %s", dbname);
+	strlcpy(worker.bgw_type, "pgmq maintenance", BGW_MAXLEN);
+	strlcpy(worker.bgw_extra, dbname, BGW_EXTRALEN);
+	worker.bgw_main_arg = Int32GetDatum(PGMQ_MAINTENANCE_LAUNCHED);
+	worker.bgw_notify_pid = MyProcPid;
+	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+		return NULL;
+	return handle;
+}
+
+/*
+ * pgmq_maintenance_launcher_main
+ *		Entry point of the launcher (pgmq.maintenance_databases = '*'): at
+ *		start and then every pgmq.maintenance_interval seconds, starts a
+ *		maintenance worker for each database that has none running. A worker
+ *		in a database without pgmq exits after one look, so such databases
+ *		are only visited once per interval; one with pgmq keeps its worker.
+ *		Workers end with the launcher's SIGTERM at shutdown like any other.
+ */
+void
+pgmq_maintenance_launcher_main(Datum arg)
+{
+	List		 *launched = NIL; /* of LaunchedWorker, in TopMemoryContext */
+	MemoryContext loop_cxt;
+	bool		  warned = false;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+	pgstat_report_appname("pgmq maintenance launcher");
+	loop_cxt = AllocSetContextCreate(TopMemoryContext, "pgmq maintenance launcher",
+									 ALLOCSET_DEFAULT_SIZES);
+
+	for (;;)
+	{
+		MemoryContext old = MemoryContextSwitchTo(loop_cxt);
+		List		 *dbs;
+		ListCell	 *lc;
+
+		CHECK_FOR_INTERRUPTS();
+		dbs = database_list(loop_cxt);
+		foreach(lc, dbs)
+		{
+			const char	   *dbname = lfirst(lc);
+			LaunchedWorker *entry = NULL;
+			ListCell	   *lc2;
+			pid_t			pid;
+
+			foreach(lc2, launched)
+			{
+				if (strcmp(((LaunchedWorker *) lfirst(lc2))->name, dbname) == 0)
+					entry = lfirst(lc2);
+			}
+			if (entry != NULL && entry->handle != NULL &&
+				GetBackgroundWorkerPid(entry->handle, &pid) != BGWH_STOPPED)
+				continue;
+			if (entry == NULL)
+			{
+				MemoryContextSwitchTo(TopMemoryContext);
+				entry = palloc0(sizeof(LaunchedWorker));
+				strlcpy(entry->name, dbname, NAMEDATALEN);
+				launched = lappend(launched, entry);
+				MemoryContextSwitchTo(loop_cxt);
+			}
+			else if (entry->handle != NULL)
+				pfree(entry->handle);
+			MemoryContextSwitchTo(TopMemoryContext);
+			entry->handle = launch_worker(dbname);
+			MemoryContextSwitchTo(loop_cxt);
+			if (entry->handle == NULL && !warned)
+			{
+				ereport(WARNING,
+						(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+						 errmsg("pgmq maintenance launcher: no background worker slot for database \"%s\"",
+								dbname),
+						 errhint("Raise max_worker_processes.")));
+				warned = true;
+			}
+		}
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(loop_cxt);
 
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,

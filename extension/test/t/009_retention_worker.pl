@@ -90,4 +90,22 @@ my $t0 = time();
 $node->stop('fast');
 cmp_ok(time() - $t0, '<', 60, 'fast shutdown with the workers running');
 
+# pgmq.maintenance_databases = '*': a launcher starts a worker in every
+# database where pgmq is installed, and none stays where it is not.
+$node->append_conf('postgresql.conf', "pgmq.maintenance_databases = '*'\n");
+$node->start;
+ok($node->poll_query_until('postgres', q{SELECT count(*) = 0 FROM pgmq.q_rw_q WHERE message = '{}'}),
+	'with the launcher, the worker of a database with pgmq prunes');
+ok($node->poll_query_until('postgres', q{
+	SELECT string_agg(backend_type || ':' || coalesce(datname, '-'), ',' ORDER BY backend_type, datname)
+	  FROM pg_stat_activity WHERE backend_type LIKE 'pgmq maintenance%'},
+	'pgmq maintenance launcher:-,pgmq maintenance:postgres'),
+	'launcher and one worker, none in the database without pgmq');
+is($node->safe_psql('nopgmq', q{SELECT count(*) FROM pg_namespace WHERE nspname = 'pgmq'}), '0',
+	'the database without pgmq is still left alone');
+unlike(slurp_file($node->logfile), qr/ERROR/, 'and no run failed');
+$t0 = time();
+$node->stop('fast');
+cmp_ok(time() - $t0, '<', 60, 'fast shutdown with the launcher running');
+
 done_testing();
