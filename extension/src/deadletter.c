@@ -65,6 +65,16 @@ pgmq_policy_load(PgmqQueue *queue)
 	queue->policy_name[0] = '\0';
 	queue->dlq_table[0] = '\0';
 
+	/*
+	 * A database still at pgmq 1.13.0 (library updated, ALTER EXTENSION
+	 * UPDATE not run yet) has no policy table: no queue has a policy.
+	 */
+	if (!OidIsValid(get_relname_relid("queue_policy", get_namespace_oid(PGMQ_SCHEMA, false))))
+	{
+		queue->policy_loaded = true;
+		return;
+	}
+
 	/* The latest snapshot, as for pgmq.meta (registry.c). */
 	values[0] = CStringGetTextDatum(queue->table_base);
 	rc = SPI_execute_snapshot(SPI_prepare("SELECT p.queue_name::pg_catalog.text,"
