@@ -2,6 +2,9 @@
 #
 #   make run      install what is missing, build, install, start a local
 #                 PostgreSQL with pgmq in .run/ and show a queue working
+#                 (SQL, then the pgmq command)
+#   make client   libpgmq and the pgmq command in client/build
+#                 (make client-install PREFIX=... installs them)
 #   make test     the same set-up, then every test suite
 #   make bench    benchmarks: throughput against plain SQL, long-poll latency,
 #                 grouped reads on a deep backlog and topic sends
@@ -11,6 +14,8 @@
 #                 sizes, durable commits) with 10-minute runs
 #   make memcheck the regression suite with the server under valgrind
 #   make format   reformat the C files (clang-format, .clang-format)
+#   make deb      the Debian package postgresql-15-pgmq-c into build/
+#                 (scripts/deb.sh; docs/install.md)
 #   make chaos    the crash-chaos run for CHAOS_SECONDS (600) instead of the
 #                 75 s of make test; prints the counts (docs/reliability.md)
 #
@@ -23,7 +28,7 @@ PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 STRICT_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
                 -Wno-missing-field-initializers -DUSE_ASSERT_CHECKING
 
-.PHONY: all deps build install run stop psql test test-build format bench soak memcheck chaos clean
+.PHONY: all deps build install client client-install run stop psql test test-build format deb bench soak memcheck chaos clean
 
 all: build
 
@@ -32,6 +37,16 @@ deps:
 
 build: deps
 	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG)
+	$(MAKE) -C client
+
+# libpgmq and the pgmq command (client/, docs/cli.md, docs/libpgmq.md):
+# make client-install PREFIX=/usr/local [DESTDIR=...]
+PREFIX ?= /usr/local
+client: deps
+	$(MAKE) -C client
+
+client-install: client
+	$(MAKE) -C client install PREFIX=$(PREFIX)
 
 install: build
 	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) install
@@ -39,8 +54,10 @@ install: build
 run: install
 	@scripts/cluster.sh start
 	@scripts/cluster.sh psql -f $(CURDIR)/examples/demo.sql
+	@PGMQ_CMD=$(CURDIR)/client/build/pgmq examples/demo.sh "$$(scripts/cluster.sh url)"
 	@echo
 	@echo "pgmq is running: scripts/cluster.sh psql   (or psql $$(scripts/cluster.sh url))"
+	@echo "and the command: client/build/pgmq -d $$(scripts/cluster.sh url) top"
 
 stop:
 	@scripts/cluster.sh stop
@@ -65,7 +82,12 @@ test: deps
 # Rewrites the C files with clang-format (.clang-format); `make test`
 # checks them (the build suite).
 format:
-	clang-format -i --style=file:$(CURDIR)/.clang-format extension/src/*.c extension/src/*.h
+	clang-format -i --style=file:$(CURDIR)/.clang-format extension/src/*.c extension/src/*.h \
+		client/src/*.c client/include/*.h client/cli/*.c client/cli/*.h client/test/*.c examples/*.c
+
+# Built from a copy of extension/ with DESTDIR: nothing is installed.
+deb: deps
+	@scripts/deb.sh $(CURDIR)/build
 
 bench: deps
 	@bench/run.sh
@@ -90,4 +112,5 @@ memcheck:
 
 clean:
 	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) clean
+	$(MAKE) -C client clean
 	rm -rf build

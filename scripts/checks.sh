@@ -116,5 +116,7 @@ check_format() { # file...
 
 # The C files the formatter owns.
 format_files() {
-	ls "$REPO_ROOT"/extension/src/*.c "$REPO_ROOT"/extension/src/*.h
+	ls "$REPO_ROOT"/extension/src/*.c "$REPO_ROOT"/extension/src/*.h \
+		"$REPO_ROOT"/client/src/*.c "$REPO_ROOT"/client/include/*.h "$REPO_ROOT"/client/cli/*.c \
+		"$REPO_ROOT"/client/cli/*.h "$REPO_ROOT"/client/test/*.c "$REPO_ROOT"/examples/*.c
 }

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and testing pgmq needs on Debian 12, if missing:
 # PostgreSQL 15 with server headers, pg_partman, the TAP test modules'
-# IPC::Run, Node.js for the client-library test and clang-format for the
-# format check.
+# IPC::Run, Node.js for the client-library test, clang-format for the
+# format check, lintian for the Debian package, jq for META.json, psycopg
+# for the Python examples (examples/python), and for libpgmq and the pgmq
+# command (client/) libpq's headers, with valgrind, tmux, curl and python3
+# for their tests.
 #
 #   deps.sh [package...]   also the given Debian packages (valgrind for
 #                          make memcheck, say)
@@ -17,8 +20,17 @@ dpkg -s libipc-run-perl >/dev/null 2>&1 || need+=(libipc-run-perl)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 command -v clang-format >/dev/null 2>&1 || need+=(clang-format)
+command -v lintian >/dev/null 2>&1 || need+=(lintian)
+command -v jq >/dev/null 2>&1 || need+=(jq)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+dpkg -s libpq-dev >/dev/null 2>&1 || need+=(libpq-dev)
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+dpkg -s python3-psycopg >/dev/null 2>&1 || need+=(python3-psycopg)
 for p in "$@"; do
 	dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done

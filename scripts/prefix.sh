@@ -16,18 +16,19 @@
 #   private_install ROOT CFLAGS [REF]
 #       builds extension/ of the working tree (or of commit REF) in ROOT/ext
 #       with PG_CFLAGS=CFLAGS and installs it into the private copy.
+#   private_install_tree ROOT TREE
+#       the same with the pgmq files of an installed tree (an unpacked
+#       Debian package) instead of a build.
 #
 # Sets PRIV_BIN, PRIV_LIB, PRIV_SHARE and EXTVERSION. pg_server runs a
 # server binary (postgres, initdb, pg_ctl) from the private copy as the
 # PostgreSQL OS user.
 
 private_install() { # root cflags [ref]
-	local root=$1 cflags=$2 ref=${3:-} pg_libdir pg_sharedir f
-	pg_libdir=$($PG_CONFIG --pkglibdir)
-	pg_sharedir=$($PG_CONFIG --sharedir)
+	local root=$1 cflags=$2 ref=${3:-}
 	PRIV_BIN=$root$PG_BINDIR
-	PRIV_LIB=$root$pg_libdir
-	PRIV_SHARE=$root$pg_sharedir
+	PRIV_LIB=$root$($PG_CONFIG --pkglibdir)
+	PRIV_SHARE=$root$($PG_CONFIG --sharedir)
 
 	rm -rf "$root/ext" "$root/usr"
 	mkdir -p "$root/ext"
@@ -48,6 +49,20 @@ private_install() { # root cflags [ref]
 	fi
 	EXTVERSION=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$root/ext/pgmq.control")
 
+	private_link
+	cp "$root/ext/pgmq.so" "$PRIV_LIB/"
+	cp "$root/ext/pgmq.control" "$root/ext/pgmq--$EXTVERSION.sql" "$PRIV_SHARE/extension/"
+	# frozen install scripts of earlier releases and the upgrade scripts
+	cp "$root"/ext/sql/pgmq--*.sql "$PRIV_SHARE/extension/"
+	[ ! -f "$root/ext/sql/pgmq_adopt_upstream.sql" ] || cp "$root/ext/sql/pgmq_adopt_upstream.sql" "$PRIV_SHARE/extension/"
+	private_own "$root"
+}
+
+# The private copy of the system's installation, without pgmq's files.
+private_link() {
+	local pg_libdir pg_sharedir f
+	pg_libdir=$($PG_CONFIG --pkglibdir)
+	pg_sharedir=$($PG_CONFIG --sharedir)
 	mkdir -p "$PRIV_BIN" "$PRIV_LIB" "$PRIV_SHARE/extension"
 	for f in "$PG_BINDIR"/*; do
 		case $(basename "$f") in
@@ -62,17 +77,36 @@ private_install() { # root cflags [ref]
 		[ "$(basename "$f")" = extension ] || ln -s "$f" "$PRIV_SHARE/"
 	done
 	for f in "$pg_sharedir"/extension/*; do
-		case $(basename "$f") in pgmq.control | pgmq--*) ;; *) ln -s "$f" "$PRIV_SHARE/extension/" ;; esac
+		case $(basename "$f") in pgmq.control | pgmq--* | pgmq_adopt_upstream.sql) ;; *) ln -s "$f" "$PRIV_SHARE/extension/" ;; esac
 	done
-	cp "$root/ext/pgmq.so" "$PRIV_LIB/"
-	cp "$root/ext/pgmq.control" "$root/ext/pgmq--$EXTVERSION.sql" "$PRIV_SHARE/extension/"
-	# frozen install scripts of earlier releases and the upgrade scripts
-	cp "$root"/ext/sql/pgmq--*.sql "$PRIV_SHARE/extension/"
+}
 
+private_own() { # root
 	if [ "$(id -u)" = 0 ]; then
-		chown -R "$PG_OS_USER" "$root"
+		chown -R "$PG_OS_USER" "$1"
 	fi
-	chmod 755 "$root"
+	chmod 755 "$1"
+}
+
+# A private installation whose pgmq files are those of TREE, a root
+# directory with pgmq installed in it (a Debian package unpacked with
+# dpkg-deb -x, say): pgmq.so and the pgmq files of its extension directory.
+# ROOT/ext gets TREE's control file, for private_use.
+private_install_tree() { # root tree
+	local root=$1 tree=$2 f
+	PRIV_BIN=$root$PG_BINDIR
+	PRIV_LIB=$root$($PG_CONFIG --pkglibdir)
+	PRIV_SHARE=$root$($PG_CONFIG --sharedir)
+	rm -rf "$root/ext" "$root/usr"
+	mkdir -p "$root/ext"
+	private_link
+	cp "$tree$($PG_CONFIG --pkglibdir)/pgmq.so" "$PRIV_LIB/"
+	for f in "$tree$($PG_CONFIG --sharedir)"/extension/pgmq*; do
+		cp "$f" "$PRIV_SHARE/extension/"
+	done
+	cp "$PRIV_SHARE/extension/pgmq.control" "$root/ext/"
+	EXTVERSION=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$root/ext/pgmq.control")
+	private_own "$root"
 }
 
 # Uses a private installation made earlier (by `make test-build`, say).

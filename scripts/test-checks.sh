@@ -112,7 +112,15 @@ case_ install/other-library fail check_install "$W/elsewhere" "$DATA" "$PORT"
 # --- format --------------------------------------------------------------
 # The tree as `make format` leaves it passes (formatting is stable) ...
 mkdir -p "$W/format"
-cp $(format_files) "$W/format/"
+for f in $(format_files); do
+	# client/src/pgmq.c and extension/src/pgmq.c: flatten other paths into names
+	r=${f#"$REPO_ROOT"/}
+	case $r in
+	extension/src/*) n=${r#extension/src/} ;;
+	*) n=$(tr / _ <<<"$r") ;;
+	esac
+	cp "$f" "$W/format/$n"
+done
 "$PGMQ_CLANG_FORMAT" -i --style="file:$REPO_ROOT/.clang-format" "$W"/format/*.[ch]
 case_ format/formatted-tree pass check_format "$W"/format/*.[ch]
 # ... and one misformatted file in it fails: spaces instead of tabs, a

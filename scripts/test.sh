@@ -4,8 +4,9 @@
 # line "N passed, N failed". Nothing of the host's PostgreSQL installation
 # is used but its programs and other extensions, and nothing of it changes.
 #
-#   test.sh [suite...]     suites: build regress isolation tap client chaos
-#                          (default: all; chaos runs CHAOS_SECONDS, default 75)
+#   test.sh [suite...]     suites: build regress isolation tap client package
+#                          examples chaos (default: all; chaos runs
+#                          CHAOS_SECONDS, default 75)
 #
 # PGMQ_TAP_ONLY=<name without .pl> runs one TAP test (PGMQ_REGRESS_ONLY and
 # PGMQ_ISOLATION_ONLY likewise for one regression test or spec); PGMQ_MODEL_STEPS sets
@@ -31,7 +32,7 @@ PRIV_ROOT=${PGMQ_PREFIX:-$REPO_ROOT/build/test}
 private_use "$PRIV_ROOT" || exit 2
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(build regress isolation tap client chaos)
+[ ${#suites[@]} -gt 0 ] || suites=(build regress isolation tap client package examples chaos)
 
 WORK=$(mktemp -d /tmp/pgmq-test.XXXXXX)
 chmod 755 "$WORK"
@@ -41,6 +42,7 @@ HOST_BEFORE=${PGMQ_HOST_BEFORE:-$WORK/host-before.txt}
 [ -n "${PGMQ_HOST_BEFORE:-}" ] || "$REPO_ROOT/scripts/hostsum.sh" >"$HOST_BEFORE"
 cp -r "$REPO_ROOT/extension/test" "$WORK/test"
 cp -r "$REPO_ROOT/client" "$WORK/client"
+rm -rf "$WORK/client/build"
 [ "$(id -u)" = 0 ] && chown -R "$PG_OS_USER" "$WORK"
 
 passed=0
@@ -204,12 +206,130 @@ suite_client() {
 	echo "== client"
 	for t in "$WORK"/client/test/*.sh; do
 		[ -e "$t" ] || continue
-		if PGMQ_WORK="$WORK" PGMQ_BINDIR="$PRIV_BIN" bash "$t"; then
+		if PGMQ_WORK="$WORK" PGMQ_BINDIR="$PRIV_BIN" PGMQ_EXAMPLES="$REPO_ROOT/examples" bash "$t"; then
 			record "client/$(basename "$t")" ok
 		else
 			record "client/$(basename "$t")" fail
 		fi
 	done
+}
+
+# The Debian package (scripts/deb.sh, as make deb) and META.json: the
+# package is built into the scratch directory, its control fields and
+# contents checked, lintian run on it, and it is unpacked with dpkg-deb -x
+# into a private copy of the PostgreSQL installation (private_install_tree),
+# where check_install creates the extension from the packaged files. It is
+# never installed with dpkg: the host's installation stays as it is.
+suite_package() {
+	local out deb x=$WORK/pkg_x root=$WORK/pkg_root data=$WORK/pkg_pg/data port=54339
+	local pkg=postgresql-$PG_MAJOR-pgmq-c ver want_files f bad
+	echo "== package"
+	ver=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$REPO_ROOT/extension/pgmq.control")
+	if out=$("$REPO_ROOT/scripts/check-meta.sh" 2>&1); then
+		record package/meta-json ok
+	else
+		record package/meta-json fail
+	fi
+	echo "$out"
+
+	if ! out=$("$REPO_ROOT/scripts/deb.sh" "$WORK/pkg" 2>&1) || ! deb=$(tail -1 <<<"$out") || [ ! -f "$deb" ]; then
+		echo "$out"
+		record package/build fail
+		return
+	fi
+	record package/build ok
+	echo "built $(basename "$deb")"
+
+	# The control file.
+	bad=
+	[ "$(dpkg-deb -f "$deb" Package)" = "$pkg" ] || bad+=" Package"
+	[ "$(dpkg-deb -f "$deb" Version)" = "$ver-1" ] || bad+=" Version"
+	[ "$(dpkg-deb -f "$deb" Architecture)" = "$(dpkg --print-architecture)" ] || bad+=" Architecture"
+	grep -Eq "(^|, )postgresql-$PG_MAJOR(,|$| )" <<<"$(dpkg-deb -f "$deb" Depends)" || bad+=" Depends"
+	grep -q "postgresql-$PG_MAJOR-pgmq" <<<"$(dpkg-deb -f "$deb" Conflicts)" || bad+=" Conflicts"
+	[ -n "$(dpkg-deb -f "$deb" Maintainer)" ] && [ -n "$(dpkg-deb -f "$deb" Description)" ] || bad+=" Maintainer/Description"
+	if [ -z "$bad" ]; then
+		record package/control ok
+		dpkg-deb -f "$deb" Package Version Architecture Depends | sed 's/^/  /'
+	else
+		record package/control fail
+		echo "wrong control fields:$bad"
+		dpkg-deb --info "$deb"
+	fi
+
+	# The contents: pgmq's files, and nothing outside PostgreSQL 15's
+	# directories and the package's documentation.
+	out=$(dpkg-deb --contents "$deb" | awk '{print $6}' | sed 's|^\./|/|')
+	want_files="$($PG_CONFIG --pkglibdir)/pgmq.so
+$($PG_CONFIG --sharedir)/extension/pgmq.control
+$($PG_CONFIG --sharedir)/extension/pgmq--$ver.sql
+$($PG_CONFIG --sharedir)/extension/pgmq_adopt_upstream.sql
+/usr/share/doc/$pkg/copyright
+/usr/share/doc/$pkg/changelog.Debian.gz"
+	for f in "$REPO_ROOT"/extension/sql/pgmq--*.sql; do
+		[ -e "$f" ] && want_files+=$'\n'"$($PG_CONFIG --sharedir)/extension/$(basename "$f")"
+	done
+	bad=$(comm -23 <(sort <<<"$want_files") <(sort <<<"$out") | sed 's/^/missing: /')
+	bad+=$(sed 's|/$||' <<<"$out" | grep -Ev "^(/usr(/lib|/share)?|/usr/share/doc(/$pkg(/[^/]+)?)?|/usr/share/lintian(/overrides(/$pkg)?)?|/usr/lib/postgresql(/$PG_MAJOR(/lib(/pgmq\.so)?)?)?|/usr/share/postgresql(/$PG_MAJOR(/extension(/pgmq[-_.][^/]*)?)?)?)?$" |
+		sed 's/^/unexpected: /')
+	if [ -z "$bad" ]; then
+		record package/contents ok
+		echo "contents: $(grep -vc '/$' <<<"$out") files, none outside PostgreSQL $PG_MAJOR's and the package's directories"
+	else
+		record package/contents fail
+		echo "$bad"
+	fi
+
+	if command -v lintian >/dev/null 2>&1; then
+		if out=$(lintian --fail-on error,warning --tag-display-limit 0 "$deb" 2>&1); then
+			record package/lintian ok
+			echo "lintian: no errors or warnings"
+		else
+			record package/lintian fail
+			echo "$out"
+		fi
+	else
+		echo "lintian: not installed (scripts/deps.sh installs it), skipped"
+	fi
+
+	# Unpacked into a private installation, the extension is created
+	# from the packaged files.
+	rm -rf "$x" "$root" "$WORK/pkg_pg"
+	mkdir -p "$WORK/pkg_pg"
+	[ "$(id -u)" = 0 ] && chown "$PG_OS_USER" "$WORK/pkg_pg"
+	if ! dpkg-deb -x "$deb" "$x"; then
+		record package/install fail
+		return
+	fi
+	if out=$(private_install_tree "$root" "$x" 2>&1 &&
+		pg_server initdb -D "$data" -U postgres --auth=trust -N 2>&1 >/dev/null &&
+		check_install "$root" "$data" "$port" 2>&1); then
+		record package/install ok
+	else
+		record package/install fail
+	fi
+	echo "$out"
+}
+
+# The examples in examples/ (examples/run.sh): each one counts, by the
+# "ok NAME" / "not ok NAME" lines run.sh prints.
+suite_examples() {
+	local line seen=0
+	echo "== examples"
+	while IFS= read -r line; do
+		echo "$line"
+		case $line in
+		"ok "*)
+			record "examples/${line#ok }" ok
+			seen=1
+			;;
+		"not ok "*)
+			record "examples/${line#not ok }" fail
+			seen=1
+			;;
+		esac
+	done < <(PGMQ_WORK="$WORK" PGMQ_BINDIR="$PRIV_BIN" bash "$REPO_ROOT/examples/run.sh" 2>&1)
+	[ "$seen" = 1 ] || record "examples/(runner)" fail
 }
 
 for s in "${suites[@]}"; do

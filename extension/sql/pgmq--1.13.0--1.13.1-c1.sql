@@ -7,6 +7,21 @@
 
 \echo Use "ALTER EXTENSION pgmq UPDATE" to load this file. \quit
 
+-- Upstream pgmq 1.13.0 has the same version string: a database running it
+-- must not be "updated" with this script, which would leave upstream's
+-- functions under this version. Only this extension has C functions.
+DO $upstream_guard$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p
+                    WHERE p.oid = pg_catalog.to_regprocedure('pgmq._registered_name(text)')
+                      AND p.prolang = (SELECT l.oid FROM pg_catalog.pg_language l WHERE l.lanname = 'c')) THEN
+        RAISE EXCEPTION 'the installed pgmq 1.13.0 is upstream pgmq, which ALTER EXTENSION pgmq UPDATE cannot switch to this extension'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Run pgmq_adopt_upstream.sql from the extension directory instead; it keeps every queue (docs/migrating.md).';
+    END IF;
+END
+$upstream_guard$;
+
 -- convert_archive_partitioned: the archive index of a queue named with a
 -- case variant is found.
 CREATE OR REPLACE FUNCTION pgmq.convert_archive_partitioned(
@@ -83,6 +98,309 @@ BEGIN
     PERFORM pgmq._add_default_partition_trigger(table_name, atable);
 END;
 $$;
+
+-- Drop-in with upstream 1.13.1: void results (PL/pgSQL, not SQL, functions),
+-- upstream's SQLSTATE P0001 and texts for notify and topic checks, the
+-- missing-queue text of create_fifo_index, and the NOTICE of
+-- DROP TRIGGER IF EXISTS in enable_notify_insert/disable_notify_insert.
+
+CREATE OR REPLACE FUNCTION pgmq.acquire_queue_lock(queue_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM pg_catalog.pg_advisory_xact_lock(
+        pg_catalog.hashtext('pgmq.queue_' OPERATOR(pg_catalog.||) pg_catalog.lower(queue_name)));
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION pgmq.create_non_partitioned(queue_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$ BEGIN PERFORM pgmq._create_queue(queue_name, false); END; $$;
+
+CREATE OR REPLACE FUNCTION pgmq.create_unlogged(queue_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$ BEGIN PERFORM pgmq._create_queue(queue_name, true); END; $$;
+
+CREATE OR REPLACE FUNCTION pgmq."create"(queue_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$ BEGIN PERFORM pgmq._create_queue(queue_name, false); END; $$;
+
+CREATE OR REPLACE FUNCTION pgmq._create_fifo_index_if_not_exists(queue_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    qtable TEXT;
+    idx TEXT;
+    am NAME;
+BEGIN
+    PERFORM pgmq.validate_queue_name(queue_name);
+    qtable := pgmq.format_table_name(queue_name, 'q');
+    idx := qtable OPERATOR(pg_catalog.||) '_fifo_idx';
+    IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', qtable)) IS NULL THEN
+        RAISE EXCEPTION 'relation "pgmq.%" does not exist', qtable
+            USING ERRCODE = 'undefined_table',
+                  DETAIL = pg_catalog.format('Queue "%s" does not exist.', queue_name),
+                  HINT = pg_catalog.format('Create the queue first with pgmq.create(%L).', queue_name);
+    END IF;
+    -- Two calls at once: the second waits here, then finds the index (the
+    -- table lock also makes it see the first one's catalog changes).
+    PERFORM pgmq.acquire_queue_lock(queue_name);
+    EXECUTE pg_catalog.format('LOCK TABLE ONLY pgmq.%I IN SHARE UPDATE EXCLUSIVE MODE', qtable);
+    SELECT a.amname INTO am
+      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_am a ON a.oid = c.relam
+     WHERE c.oid = pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', idx));
+    IF am IS NOT NULL AND am <> 'btree' THEN
+        RAISE NOTICE 'replacing the % index pgmq.% with a btree index that grouped reads can use', am, idx;
+        EXECUTE pg_catalog.format('DROP INDEX pgmq.%I', idx);
+    END IF;
+    -- The expression must stay identical to FIFO_KEY in src/plans.c.
+    EXECUTE pg_catalog.format(
+        $ddl$CREATE INDEX IF NOT EXISTS %I ON pgmq.%I
+             ((COALESCE(headers ->> 'x-pgmq-group'::text, '_default_fifo_group'::text)), msg_id)$ddl$,
+        idx, qtable);
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION pgmq.create_fifo_index(queue_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$ BEGIN PERFORM pgmq._create_fifo_index_if_not_exists(queue_name); END; $$;
+
+DROP FUNCTION pgmq._check_notify_args(TEXT, INTEGER);
+
+CREATE FUNCTION pgmq._check_notify_args(queue_name TEXT, throttle_interval_ms INTEGER, updating BOOLEAN)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM pgmq.validate_queue_name(queue_name);
+    IF throttle_interval_ms IS NULL THEN
+        RAISE EXCEPTION 'throttle_interval_ms cannot be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF throttle_interval_ms < 0 THEN
+        IF updating THEN
+            RAISE EXCEPTION 'throttle_interval_ms must be non-negative, got: %', throttle_interval_ms;
+        END IF;
+        RAISE EXCEPTION 'throttle_interval_ms must be non-negative'
+            USING DETAIL = pg_catalog.format('Got: %s.', throttle_interval_ms);
+    END IF;
+    IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', pgmq.format_table_name(queue_name, 'q'))) IS NULL
+       OR NOT EXISTS (SELECT 1 FROM pgmq.meta m WHERE m.queue_name = _check_notify_args.queue_name) THEN
+        IF updating THEN
+            RAISE EXCEPTION 'Queue "%" does not exist. Create the queue first using pgmq.create()', queue_name;
+        END IF;
+        RAISE EXCEPTION 'Queue "%" does not exist. Create it first using pgmq.create()', queue_name;
+    END IF;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION pgmq._drop_notify_trigger(queue_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS trigger_notify_queue_insert_listeners ON pgmq.%I',
+                              pgmq.format_table_name(queue_name, 'q'));
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION pgmq.enable_notify_insert(queue_name TEXT, throttle_interval_ms INTEGER DEFAULT 250)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM pgmq._check_notify_args(queue_name, throttle_interval_ms, false);
+    INSERT INTO pgmq.notify_insert_throttle (queue_name, throttle_interval_ms, last_notified_at)
+    VALUES (queue_name, throttle_interval_ms, pg_catalog.to_timestamp(0))
+    ON CONFLICT ON CONSTRAINT notify_insert_throttle_queue_name_key
+    DO UPDATE SET throttle_interval_ms = EXCLUDED.throttle_interval_ms,
+                  last_notified_at = EXCLUDED.last_notified_at;
+    PERFORM pgmq._create_notify_trigger(queue_name, throttle_interval_ms);
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION pgmq.disable_notify_insert(queue_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM pgmq.validate_queue_name(queue_name);
+    PERFORM pgmq._drop_notify_trigger(queue_name);
+    DELETE FROM pgmq.notify_insert_throttle t WHERE t.queue_name = disable_notify_insert.queue_name;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION pgmq.update_notify_insert(queue_name TEXT, throttle_interval_ms INTEGER)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM pgmq._check_notify_args(queue_name, throttle_interval_ms, true);
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
+                    WHERE tg.tgname = 'trigger_notify_queue_insert_listeners'
+                      AND tg.tgrelid = pg_catalog.to_regclass(pg_catalog.format('pgmq.%I',
+                                           pgmq.format_table_name(queue_name, 'q')))) THEN
+        RAISE EXCEPTION 'Queue "%" does not have notify_insert enabled. Enable it first using pgmq.enable_notify_insert()', queue_name;
+    END IF;
+    INSERT INTO pgmq.notify_insert_throttle (queue_name, throttle_interval_ms, last_notified_at)
+    VALUES (queue_name, throttle_interval_ms, pg_catalog.to_timestamp(0))
+    ON CONFLICT ON CONSTRAINT notify_insert_throttle_queue_name_key
+    DO UPDATE SET throttle_interval_ms = EXCLUDED.throttle_interval_ms,
+                  last_notified_at = EXCLUDED.last_notified_at;
+    PERFORM pgmq._create_notify_trigger(queue_name, throttle_interval_ms);
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION pgmq.bind_topic(pattern TEXT, queue_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM pgmq.validate_topic_pattern(pattern);
+    IF queue_name IS NULL OR queue_name = '' THEN
+        RAISE EXCEPTION 'queue_name cannot be NULL or empty';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pgmq.meta m WHERE m.queue_name = bind_topic.queue_name) THEN
+        RAISE EXCEPTION 'Queue "%" does not exist. Create the queue first using pgmq.create()', queue_name;
+    END IF;
+    INSERT INTO pgmq.topic_bindings (pattern, queue_name)
+    VALUES (pattern, queue_name)
+    ON CONFLICT ON CONSTRAINT topic_bindings_unique_pattern_queue DO NOTHING;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION pgmq.unbind_topic(pattern TEXT, queue_name TEXT)
+RETURNS BOOLEAN
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    removed INTEGER;
+BEGIN
+    IF pattern IS NULL OR pattern = '' THEN
+        RAISE EXCEPTION 'pattern cannot be NULL or empty';
+    END IF;
+    IF queue_name IS NULL OR queue_name = '' THEN
+        RAISE EXCEPTION 'queue_name cannot be NULL or empty';
+    END IF;
+    DELETE FROM pgmq.topic_bindings b
+     WHERE b.pattern = unbind_topic.pattern AND b.queue_name = unbind_topic.queue_name;
+    GET DIAGNOSTICS removed = ROW_COUNT;
+    RETURN removed > 0;
+END;
+$$;
+
+
+-- The seed's pgmq 0.2.0 names in schema public (see pgmq.sql).
+-- 0.2.0's pgmq_read and pgmq_pop rows: vt before enqueued_at, no
+-- last_read_at nor headers.
+CREATE TYPE pgmq.seed_message_record AS (
+    msg_id BIGINT,
+    read_ct INTEGER,
+    vt TIMESTAMP WITH TIME ZONE,
+    enqueued_at TIMESTAMP WITH TIME ZONE,
+    message JSONB
+);
+
+DO $seed$
+BEGIN
+    IF pg_catalog.to_regnamespace('public') IS NULL THEN
+        RAISE WARNING 'schema "public" does not exist: the pgmq 0.2.0 function names (pgmq_create, pgmq_send, ...) are not installed'
+            USING HINT = 'Create schema public, then DROP EXTENSION pgmq and CREATE EXTENSION pgmq (queues are kept), or use the pgmq.* functions.';
+        RETURN;
+    END IF;
+
+    CREATE FUNCTION public.pgmq_create(queue_name TEXT)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$ BEGIN PERFORM pgmq."create"(queue_name); END; $$;
+
+    -- 0.2.0 partitioned by msg_id only, partition_size ids per partition.
+    CREATE FUNCTION public.pgmq_create_partitioned(queue_name TEXT, partition_size BIGINT DEFAULT 10000)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+    BEGIN
+        IF partition_size IS NULL OR partition_size < 1 THEN
+            RAISE EXCEPTION 'partition_size must be at least 1, got %', partition_size
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        PERFORM pgmq.create_partitioned(queue_name, partition_size::TEXT);
+    END;
+    $$;
+
+    -- One id, not a set (0.2.0's shape).
+    CREATE FUNCTION public.pgmq_send(queue_name TEXT, message JSONB)
+    RETURNS BIGINT
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    AS $$ SELECT s FROM pgmq.send($1, $2) s $$;
+
+    CREATE FUNCTION public.pgmq_read(queue_name TEXT, vt INTEGER, "limit" INTEGER)
+    RETURNS SETOF pgmq.seed_message_record
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+        SELECT r.msg_id, r.read_ct, r.vt, r.enqueued_at, r.message
+          FROM pgmq.read($1, $2, $3) r
+    $$;
+
+    CREATE FUNCTION public.pgmq_pop(queue_name TEXT)
+    RETURNS SETOF pgmq.seed_message_record
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+        SELECT r.msg_id, r.read_ct, r.vt, r.enqueued_at, r.message
+          FROM pgmq.pop($1) r
+    $$;
+
+    -- 0.2.0 warned when there was nothing to delete.
+    CREATE FUNCTION public.pgmq_delete(queue_name TEXT, msg_id BIGINT)
+    RETURNS BOOLEAN
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+    BEGIN
+        IF pgmq.delete(queue_name, msg_id) THEN
+            RETURN true;
+        END IF;
+        RAISE WARNING 'no message found with msg_id: %', msg_id;
+        RETURN false;
+    END;
+    $$;
+
+    CREATE FUNCTION public.pgmq_archive(queue_name TEXT, msg_id BIGINT)
+    RETURNS BOOLEAN
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    AS $$ SELECT pgmq.archive($1, $2) $$;
+
+    CREATE FUNCTION public.pgmq_list_queues()
+    RETURNS TABLE (queue_name TEXT, created_at TIMESTAMP WITH TIME ZONE)
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    AS $$ SELECT m.queue_name::TEXT, m.created_at FROM pgmq.meta m ORDER BY m.queue_name $$;
+END;
+$seed$;
 
 -- Queue policies, dead-letter queues, redrive and retention (issue 15).
 ---------------------------------------------------------------------------

@@ -12,6 +12,55 @@
 \echo Use "CREATE EXTENSION pgmq" to load this file. \quit
 
 ---------------------------------------------------------------------------
+-- Registry tables of an earlier pgmq
+--
+-- A database where upstream pgmq 1.x was installed without CREATE
+-- EXTENSION (its pgmq.sql run by hand), or which pgmq_adopt_upstream.sql
+-- detached from upstream's extension, still has its registry, topic
+-- bindings and notify throttles in pgmq.meta, pgmq.topic_bindings and
+-- pgmq.notify_insert_throttle, which belong to no extension. Their rows
+-- are kept aside here, the tables dropped, and the queues adopted with
+-- them further down ("Queues of an earlier install"). The temporary tables
+-- go at the end of this script.
+---------------------------------------------------------------------------
+
+DO $stash$
+BEGIN
+    CREATE TEMP TABLE pgmq_adopt_meta (queue_name TEXT, is_partitioned BOOLEAN,
+                                       is_unlogged BOOLEAN, created_at TIMESTAMP WITH TIME ZONE);
+    CREATE TEMP TABLE pgmq_adopt_topics (pattern TEXT, queue_name TEXT, bound_at TIMESTAMP WITH TIME ZONE);
+    -- pgmq_adopt_upstream.sql makes it first, with the queues whose insert
+    -- trigger it dropped.
+    IF pg_catalog.to_regclass('pg_temp.pgmq_adopt_notify') IS NULL THEN
+        CREATE TEMP TABLE pgmq_adopt_notify (queue_name TEXT, throttle_interval_ms INTEGER);
+    END IF;
+    -- Read through to_jsonb, so that a registry of an older layout (a
+    -- column missing) is read as well.
+    IF pg_catalog.to_regclass('pgmq.meta') IS NOT NULL THEN
+        INSERT INTO pg_temp.pgmq_adopt_meta
+        SELECT j->>'queue_name', COALESCE((j->>'is_partitioned')::BOOLEAN, false),
+               COALESCE((j->>'is_unlogged')::BOOLEAN, false), (j->>'created_at')::TIMESTAMP WITH TIME ZONE
+          FROM pgmq.meta t, pg_catalog.to_jsonb(t) j;
+    END IF;
+    IF pg_catalog.to_regclass('pgmq.topic_bindings') IS NOT NULL THEN
+        INSERT INTO pg_temp.pgmq_adopt_topics
+        SELECT j->>'pattern', j->>'queue_name', (j->>'bound_at')::TIMESTAMP WITH TIME ZONE
+          FROM pgmq.topic_bindings t, pg_catalog.to_jsonb(t) j;
+        DROP TABLE pgmq.topic_bindings;
+    END IF;
+    IF pg_catalog.to_regclass('pgmq.notify_insert_throttle') IS NOT NULL THEN
+        INSERT INTO pg_temp.pgmq_adopt_notify
+        SELECT j->>'queue_name', COALESCE((j->>'throttle_interval_ms')::INTEGER, 0)
+          FROM pgmq.notify_insert_throttle t, pg_catalog.to_jsonb(t) j;
+        DROP TABLE pgmq.notify_insert_throttle;
+    END IF;
+    IF pg_catalog.to_regclass('pgmq.meta') IS NOT NULL THEN
+        DROP TABLE pgmq.meta;
+    END IF;
+END
+$stash$;
+
+---------------------------------------------------------------------------
 -- Registry of queues and result types
 ---------------------------------------------------------------------------
 
@@ -86,11 +135,13 @@ LANGUAGE C STRICT PARALLEL SAFE;
 -- share tables, so they share the lock too.
 CREATE FUNCTION pgmq.acquire_queue_lock(queue_name TEXT)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT pg_catalog.pg_advisory_xact_lock(
+BEGIN
+    PERFORM pg_catalog.pg_advisory_xact_lock(
         pg_catalog.hashtext('pgmq.queue_' OPERATOR(pg_catalog.||) pg_catalog.lower(queue_name)));
+END;
 $$;
 
 -- The name under which the queue that queue_name's tables belong to is
@@ -320,21 +371,21 @@ $$;
 
 CREATE FUNCTION pgmq.create_non_partitioned(queue_name TEXT)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT pgmq._create_queue(queue_name, false); $$;
+AS $$ BEGIN PERFORM pgmq._create_queue(queue_name, false); END; $$;
 
 CREATE FUNCTION pgmq.create_unlogged(queue_name TEXT)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT pgmq._create_queue(queue_name, true); $$;
+AS $$ BEGIN PERFORM pgmq._create_queue(queue_name, true); END; $$;
 
 CREATE FUNCTION pgmq."create"(queue_name TEXT)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT pgmq._create_queue(queue_name, false); $$;
+AS $$ BEGIN PERFORM pgmq._create_queue(queue_name, false); END; $$;
 
 -- Drops the queue and archive tables and the registry row. A queue whose
 -- table is missing gives a NOTICE and false (a stale registry row is
@@ -775,7 +826,9 @@ $$;
 
 -- Raises unless the queue exists (table and registry row) and interval is
 -- a non-negative number of milliseconds.
-CREATE FUNCTION pgmq._check_notify_args(queue_name TEXT, throttle_interval_ms INTEGER)
+-- The texts and SQLSTATE (P0001, RAISE EXCEPTION's) are upstream's, which
+-- words them differently in enable_notify_insert and update_notify_insert.
+CREATE FUNCTION pgmq._check_notify_args(queue_name TEXT, throttle_interval_ms INTEGER, updating BOOLEAN)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -786,31 +839,33 @@ BEGIN
         RAISE EXCEPTION 'throttle_interval_ms cannot be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF throttle_interval_ms < 0 THEN
-        RAISE EXCEPTION 'throttle_interval_ms must be non-negative, got: %', throttle_interval_ms
-            USING ERRCODE = 'invalid_parameter_value';
+        IF updating THEN
+            RAISE EXCEPTION 'throttle_interval_ms must be non-negative, got: %', throttle_interval_ms;
+        END IF;
+        RAISE EXCEPTION 'throttle_interval_ms must be non-negative'
+            USING DETAIL = pg_catalog.format('Got: %s.', throttle_interval_ms);
     END IF;
     IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', pgmq.format_table_name(queue_name, 'q'))) IS NULL
        OR NOT EXISTS (SELECT 1 FROM pgmq.meta m WHERE m.queue_name = _check_notify_args.queue_name) THEN
-        RAISE EXCEPTION 'Queue "%" does not exist. Create it first using pgmq.create()', queue_name
-            USING ERRCODE = 'undefined_table';
+        IF updating THEN
+            RAISE EXCEPTION 'Queue "%" does not exist. Create the queue first using pgmq.create()', queue_name;
+        END IF;
+        RAISE EXCEPTION 'Queue "%" does not exist. Create it first using pgmq.create()', queue_name;
     END IF;
 END;
 $$;
 
--- Drops the insert trigger of a queue, if it has one.
+-- Drops the insert trigger of a queue, if it has one. As upstream, with
+-- DROP TRIGGER IF EXISTS: a queue without one gives PostgreSQL's NOTICE
+-- (trigger ... does not exist, skipping), a missing table its 42P01.
 CREATE FUNCTION pgmq._drop_notify_trigger(queue_name TEXT)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    qtable TEXT := pgmq.format_table_name(queue_name, 'q');
 BEGIN
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
-                WHERE tg.tgname = 'trigger_notify_queue_insert_listeners'
-                  AND tg.tgrelid = pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', qtable))) THEN
-        EXECUTE pg_catalog.format('DROP TRIGGER trigger_notify_queue_insert_listeners ON pgmq.%I', qtable);
-    END IF;
+    EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS trigger_notify_queue_insert_listeners ON pgmq.%I',
+                              pgmq.format_table_name(queue_name, 'q'));
 END;
 $$;
 
@@ -838,7 +893,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM pgmq._check_notify_args(queue_name, throttle_interval_ms);
+    PERFORM pgmq._check_notify_args(queue_name, throttle_interval_ms, false);
     INSERT INTO pgmq.notify_insert_throttle (queue_name, throttle_interval_ms, last_notified_at)
     VALUES (queue_name, throttle_interval_ms, pg_catalog.to_timestamp(0))
     ON CONFLICT ON CONSTRAINT notify_insert_throttle_queue_name_key
@@ -853,15 +908,8 @@ RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    qtable TEXT;
 BEGIN
     PERFORM pgmq.validate_queue_name(queue_name);
-    qtable := pgmq.format_table_name(queue_name, 'q');
-    IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', qtable)) IS NULL THEN
-        RAISE EXCEPTION 'Queue "%" does not exist. Create it first using pgmq.create()', queue_name
-            USING ERRCODE = 'undefined_table';
-    END IF;
     PERFORM pgmq._drop_notify_trigger(queue_name);
     DELETE FROM pgmq.notify_insert_throttle t WHERE t.queue_name = disable_notify_insert.queue_name;
 END;
@@ -873,13 +921,12 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM pgmq._check_notify_args(queue_name, throttle_interval_ms);
+    PERFORM pgmq._check_notify_args(queue_name, throttle_interval_ms, true);
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
                     WHERE tg.tgname = 'trigger_notify_queue_insert_listeners'
                       AND tg.tgrelid = pg_catalog.to_regclass(pg_catalog.format('pgmq.%I',
                                            pgmq.format_table_name(queue_name, 'q')))) THEN
-        RAISE EXCEPTION 'Queue "%" does not have notify_insert enabled. Enable it first using pgmq.enable_notify_insert()', queue_name
-            USING ERRCODE = 'object_not_in_prerequisite_state';
+        RAISE EXCEPTION 'Queue "%" does not have notify_insert enabled. Enable it first using pgmq.enable_notify_insert()', queue_name;
     END IF;
     INSERT INTO pgmq.notify_insert_throttle (queue_name, throttle_interval_ms, last_notified_at)
     VALUES (queue_name, throttle_interval_ms, pg_catalog.to_timestamp(0))
@@ -1630,7 +1677,16 @@ $$;
 -- partitioned or unlogged as its table is. A partitioned queue gets its
 -- retention back from pg_partman's configuration and its default-partition
 -- warnings again. Notifications (enable_notify_insert) and topic bindings
--- are not restored: their configuration was dropped with the extension.
+-- are restored only from tables an earlier pgmq left (see the top of this
+-- script): this extension's own were dropped with it.
+--
+-- Queues of upstream pgmq 1.x are adopted the same way (docs/migrating.md):
+-- a table of before 1.5 or 1.10 gets the headers and last_read_at columns
+-- it lacks, the registry keeps the name as it was registered (its case)
+-- and its created_at, and an unlogged queue's id sequence becomes logged,
+-- as this extension makes them. Every message, its msg_id, read_ct, vt and
+-- enqueued_at, the archive and the sequence's position stay as they are,
+-- so new ids continue after the old ones.
 ---------------------------------------------------------------------------
 
 DO $adopt$
@@ -1638,6 +1694,10 @@ DECLARE
     t RECORD;
     partman TEXT := pgmq._get_pg_partman_schema();
     retention TEXT;
+    tbl TEXT;
+    seq TEXT;
+    regname TEXT;
+    created TIMESTAMP WITH TIME ZONE;
 BEGIN
     FOR t IN SELECT pg_catalog.substr(q.relname, 3) AS base, q.relkind = 'p' AS partitioned,
                     q.relpersistence = 'u' AS unlogged, q.relname AS qtable
@@ -1655,8 +1715,27 @@ BEGIN
                                                         ('vt', 'timestamptz'::regtype), ('message', 'jsonb'::regtype))) = 4
               ORDER BY q.relname LOOP
         CONTINUE WHEN pg_catalog.length(t.base) > 47;
-        INSERT INTO pgmq.meta (queue_name, is_partitioned, is_unlogged)
-        VALUES (t.base, t.partitioned, t.unlogged)
+        -- Columns of later layouts (headers: 1.5, last_read_at: 1.10).
+        FOREACH tbl IN ARRAY ARRAY[t.qtable, 'a_' OPERATOR(pg_catalog.||) t.base] LOOP
+            EXECUTE pg_catalog.format('ALTER TABLE pgmq.%I ADD COLUMN IF NOT EXISTS headers JSONB,'
+                                      ' ADD COLUMN IF NOT EXISTS last_read_at TIMESTAMP WITH TIME ZONE', tbl);
+        END LOOP;
+        EXECUTE pg_catalog.format('ALTER TABLE pgmq.%I ADD COLUMN IF NOT EXISTS archived_at'
+                                  ' TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL', 'a_' OPERATOR(pg_catalog.||) t.base);
+        -- An unlogged queue's id sequence is unlogged in upstream pgmq and
+        -- would start over after a crash: logged, as create_unlogged makes it.
+        seq := pg_catalog.pg_get_serial_sequence(pg_catalog.format('pgmq.%I', t.qtable), 'msg_id');
+        IF seq IS NOT NULL AND (SELECT c.relpersistence FROM pg_catalog.pg_class c
+                                 WHERE c.oid = seq::regclass) = 'u' THEN
+            EXECUTE pg_catalog.format('ALTER SEQUENCE %s SET LOGGED', seq);
+        END IF;
+        SELECT m.queue_name, m.created_at INTO regname, created
+          FROM pg_temp.pgmq_adopt_meta m
+         WHERE pg_catalog.lower(m.queue_name) = t.base
+         ORDER BY m.queue_name = t.base DESC, m.created_at, m.queue_name
+         LIMIT 1;
+        INSERT INTO pgmq.meta (queue_name, is_partitioned, is_unlogged, created_at)
+        VALUES (COALESCE(regname, t.base), t.partitioned, t.unlogged, COALESCE(created, pg_catalog.now()))
         ON CONFLICT DO NOTHING;
         IF t.partitioned AND partman IS NOT NULL THEN
             EXECUTE pg_catalog.format('SELECT retention FROM %I.part_config WHERE parent_table = $1', partman)
@@ -1765,8 +1844,9 @@ BEGIN
     qtable := pgmq.format_table_name(queue_name, 'q');
     idx := qtable OPERATOR(pg_catalog.||) '_fifo_idx';
     IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', qtable)) IS NULL THEN
-        RAISE EXCEPTION 'queue "%" does not exist', queue_name
+        RAISE EXCEPTION 'relation "pgmq.%" does not exist', qtable
             USING ERRCODE = 'undefined_table',
+                  DETAIL = pg_catalog.format('Queue "%s" does not exist.', queue_name),
                   HINT = pg_catalog.format('Create the queue first with pgmq.create(%L).', queue_name);
     END IF;
     -- Two calls at once: the second waits here, then finds the index (the
@@ -1790,9 +1870,9 @@ $$;
 
 CREATE FUNCTION pgmq.create_fifo_index(queue_name TEXT)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT pgmq._create_fifo_index_if_not_exists(queue_name); $$;
+AS $$ BEGIN PERFORM pgmq._create_fifo_index_if_not_exists(queue_name); END; $$;
 
 CREATE FUNCTION pgmq.create_fifo_indexes_all()
 RETURNS void
@@ -1863,13 +1943,10 @@ AS $$
 BEGIN
     PERFORM pgmq.validate_topic_pattern(pattern);
     IF queue_name IS NULL OR queue_name = '' THEN
-        RAISE EXCEPTION 'queue_name cannot be NULL or empty'
-            USING ERRCODE = CASE WHEN queue_name IS NULL THEN 'null_value_not_allowed'
-                                 ELSE 'invalid_parameter_value' END;
+        RAISE EXCEPTION 'queue_name cannot be NULL or empty';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pgmq.meta m WHERE m.queue_name = bind_topic.queue_name) THEN
-        RAISE EXCEPTION 'Queue "%" does not exist. Create the queue first using pgmq.create()', queue_name
-            USING ERRCODE = 'undefined_table';
+        RAISE EXCEPTION 'Queue "%" does not exist. Create the queue first using pgmq.create()', queue_name;
     END IF;
     INSERT INTO pgmq.topic_bindings (pattern, queue_name)
     VALUES (pattern, queue_name)
@@ -1887,14 +1964,10 @@ DECLARE
     removed INTEGER;
 BEGIN
     IF pattern IS NULL OR pattern = '' THEN
-        RAISE EXCEPTION 'pattern cannot be NULL or empty'
-            USING ERRCODE = CASE WHEN pattern IS NULL THEN 'null_value_not_allowed'
-                                 ELSE 'invalid_parameter_value' END;
+        RAISE EXCEPTION 'pattern cannot be NULL or empty';
     END IF;
     IF queue_name IS NULL OR queue_name = '' THEN
-        RAISE EXCEPTION 'queue_name cannot be NULL or empty'
-            USING ERRCODE = CASE WHEN queue_name IS NULL THEN 'null_value_not_allowed'
-                                 ELSE 'invalid_parameter_value' END;
+        RAISE EXCEPTION 'queue_name cannot be NULL or empty';
     END IF;
     DELETE FROM pgmq.topic_bindings b
      WHERE b.pattern = unbind_topic.pattern AND b.queue_name = unbind_topic.queue_name;
@@ -2694,3 +2767,145 @@ CREATE FUNCTION pgmq._plan_cache_stats(OUT cached_queues BIGINT, OUT prepared BI
 RETURNS record
 AS 'MODULE_PATHNAME', 'pgmq_plan_cache_stats'
 LANGUAGE C PARALLEL RESTRICTED;
+
+---------------------------------------------------------------------------
+-- The rest of an adoption (see "Queues of an earlier install"): pg_monitor
+-- may read the adopted queues, and the topic bindings and notifications an
+-- earlier pgmq left are restored for the queues now registered.
+---------------------------------------------------------------------------
+
+DO $adopt_config$
+DECLARE
+    q RECORD;
+BEGIN
+    FOR q IN SELECT m.queue_name FROM pgmq.meta m ORDER BY 1 LOOP
+        PERFORM pgmq._grant_monitor(q.queue_name);
+    END LOOP;
+    INSERT INTO pgmq.topic_bindings (pattern, queue_name, bound_at)
+    SELECT b.pattern, m.queue_name, COALESCE(b.bound_at, pg_catalog.now())
+      FROM pg_temp.pgmq_adopt_topics b
+      JOIN pgmq.meta m ON pg_catalog.lower(m.queue_name) = pg_catalog.lower(b.queue_name)
+     WHERE b.pattern IS NOT NULL
+    ON CONFLICT DO NOTHING;
+    FOR q IN SELECT DISTINCT ON (m.queue_name) m.queue_name, n.throttle_interval_ms
+               FROM pg_temp.pgmq_adopt_notify n
+               JOIN pgmq.meta m ON pg_catalog.lower(m.queue_name) = pg_catalog.lower(n.queue_name)
+              ORDER BY m.queue_name, n.throttle_interval_ms DESC LOOP
+        INSERT INTO pgmq.notify_insert_throttle (queue_name, throttle_interval_ms)
+        VALUES (q.queue_name, GREATEST(q.throttle_interval_ms, 0))
+        ON CONFLICT DO NOTHING;
+        PERFORM pgmq._create_notify_trigger(q.queue_name, GREATEST(q.throttle_interval_ms, 0));
+    END LOOP;
+END
+$adopt_config$;
+DROP TABLE pg_temp.pgmq_adopt_meta, pg_temp.pgmq_adopt_topics, pg_temp.pgmq_adopt_notify;
+
+---------------------------------------------------------------------------
+-- The seed's API: pgmq 0.2.0's names (docs/migrating.md)
+--
+-- pgmq 0.2.0 (March 2023) had its functions in the schema it was installed
+-- in, with a pgmq_ prefix; its README runs SELECT pgmq_create('my_queue')
+-- right after CREATE EXTENSION. These are thin wrappers over the pgmq.*
+-- functions, acting on the same queues, with 0.2.0's result shapes.
+--
+-- They live in schema public, which is where 0.2.0 put them and which the
+-- default search_path ("$user", public) finds: not in schema pgmq, which is
+-- not on anyone's search_path, and not in the first schema of the creating
+-- session's search_path, which would make where they land (and whether a
+-- pg_dump of the database restores the same) depend on that session. They
+-- are members of the extension (DROP EXTENSION removes them, pg_dump skips
+-- them). A database without schema public gets them not, with a WARNING.
+---------------------------------------------------------------------------
+
+-- 0.2.0's pgmq_read and pgmq_pop rows: vt before enqueued_at, no
+-- last_read_at nor headers.
+CREATE TYPE pgmq.seed_message_record AS (
+    msg_id BIGINT,
+    read_ct INTEGER,
+    vt TIMESTAMP WITH TIME ZONE,
+    enqueued_at TIMESTAMP WITH TIME ZONE,
+    message JSONB
+);
+
+DO $seed$
+BEGIN
+    IF pg_catalog.to_regnamespace('public') IS NULL THEN
+        RAISE WARNING 'schema "public" does not exist: the pgmq 0.2.0 function names (pgmq_create, pgmq_send, ...) are not installed'
+            USING HINT = 'Create schema public, then DROP EXTENSION pgmq and CREATE EXTENSION pgmq (queues are kept), or use the pgmq.* functions.';
+        RETURN;
+    END IF;
+
+    CREATE FUNCTION public.pgmq_create(queue_name TEXT)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$ BEGIN PERFORM pgmq."create"(queue_name); END; $$;
+
+    -- 0.2.0 partitioned by msg_id only, partition_size ids per partition.
+    CREATE FUNCTION public.pgmq_create_partitioned(queue_name TEXT, partition_size BIGINT DEFAULT 10000)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+    BEGIN
+        IF partition_size IS NULL OR partition_size < 1 THEN
+            RAISE EXCEPTION 'partition_size must be at least 1, got %', partition_size
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        PERFORM pgmq.create_partitioned(queue_name, partition_size::TEXT);
+    END;
+    $$;
+
+    -- One id, not a set (0.2.0's shape).
+    CREATE FUNCTION public.pgmq_send(queue_name TEXT, message JSONB)
+    RETURNS BIGINT
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    AS $$ SELECT s FROM pgmq.send($1, $2) s $$;
+
+    CREATE FUNCTION public.pgmq_read(queue_name TEXT, vt INTEGER, "limit" INTEGER)
+    RETURNS SETOF pgmq.seed_message_record
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+        SELECT r.msg_id, r.read_ct, r.vt, r.enqueued_at, r.message
+          FROM pgmq.read($1, $2, $3) r
+    $$;
+
+    CREATE FUNCTION public.pgmq_pop(queue_name TEXT)
+    RETURNS SETOF pgmq.seed_message_record
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+        SELECT r.msg_id, r.read_ct, r.vt, r.enqueued_at, r.message
+          FROM pgmq.pop($1) r
+    $$;
+
+    -- 0.2.0 warned when there was nothing to delete.
+    CREATE FUNCTION public.pgmq_delete(queue_name TEXT, msg_id BIGINT)
+    RETURNS BOOLEAN
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+    BEGIN
+        IF pgmq.delete(queue_name, msg_id) THEN
+            RETURN true;
+        END IF;
+        RAISE WARNING 'no message found with msg_id: %', msg_id;
+        RETURN false;
+    END;
+    $$;
+
+    CREATE FUNCTION public.pgmq_archive(queue_name TEXT, msg_id BIGINT)
+    RETURNS BOOLEAN
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    AS $$ SELECT pgmq.archive($1, $2) $$;
+
+    CREATE FUNCTION public.pgmq_list_queues()
+    RETURNS TABLE (queue_name TEXT, created_at TIMESTAMP WITH TIME ZONE)
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    AS $$ SELECT m.queue_name::TEXT, m.created_at FROM pgmq.meta m ORDER BY m.queue_name $$;
+END;
+$seed$;

@@ -49,7 +49,7 @@ check_characters(const char *name)
 	if (strchr(name, '$') || strchr(name, ';') || strchr(name, '\'') ||
 		strstr(name, "--"))
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("queue name contains invalid characters: $, ;, --, or \\'")));
 }
 
@@ -64,7 +64,7 @@ pgmq_names_check(const char *name)
 
 	if (nbytes == 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("queue name cannot be empty")));
 	check_characters(name);
 	if (nbytes > PGMQ_MAX_NAME_LEN)
@@ -73,11 +73,11 @@ pgmq_names_check(const char *name)
 
 		if (nchars > PGMQ_MAX_NAME_LEN)
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(errcode(ERRCODE_RAISE_EXCEPTION),
 					 errmsg("queue name is too long, maximum length is %d characters",
 							PGMQ_MAX_NAME_LEN)));
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("queue name is too long, maximum length is %d characters",
 						PGMQ_MAX_NAME_LEN),
 				 errdetail("The name has %d characters but takes %zu bytes; a name may take at most %d bytes.",
@@ -92,7 +92,7 @@ pgmq_names_check(const char *name)
 	nbytes = strlen(pgmq_names_table(name, "q")) - 2;
 	if (nbytes > PGMQ_MAX_NAME_LEN)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("queue name is too long, maximum length is %d characters",
 						PGMQ_MAX_NAME_LEN),
 				 errdetail("Lower-cased, the name takes %zu bytes; a name may take at most %d bytes.",

@@ -437,7 +437,8 @@ check_registered(PgmqQueue *queue, const char *name)
  * pgmq_queue_open
  *		Finds the queue called name and locks its queue table in lockmode.
  *
- * Raises 42P01 when the queue does not exist, 22023 for a bad name and
+ * Raises 42P01 when the queue does not exist (upstream's message: its SQL
+ * functions fail on the missing table), P0001 for a bad name and
  * 42501, before taking any lock, when the caller has no privilege on the
  * queue table that lockmode needs (open_privileges). The returned entry
  * stays valid until pgmq_queue_close; the caller must call that on every
@@ -497,8 +498,8 @@ pgmq_queue_open(const char *name, LOCKMODE lockmode)
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("queue \"%s\" does not exist", name),
-				 errdetail("Relation \"%s.%s\" does not exist.", PGMQ_SCHEMA, qtable),
+				 errmsg("relation \"%s.%s\" does not exist", PGMQ_SCHEMA, qtable),
+				 errdetail("Queue \"%s\" does not exist.", name),
 				 errhint("Create the queue first with pgmq.create('%s').", name)));
 
 	if (relid != queue->qrelid)

@@ -128,7 +128,8 @@ batch_length(ArrayType *arr)
 }
 
 /*
- * Raises unless msgs holds at least one message and no NULL, and headers is
+ * Raises (P0001 and upstream's texts) unless msgs holds at least one message
+ * (NULL elements are messages: they are stored as NULL), and headers is
  * NULL or has one entry per message. Either array may be NULL (pass NULL).
  */
 static void
@@ -138,24 +139,20 @@ check_batch(ArrayType *msgs, ArrayType *headers)
 
 	if (msgs == NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("msgs cannot be NULL or empty")));
 	nmsgs = batch_length(msgs);
 	if (nmsgs == 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("msgs cannot be NULL or empty")));
-	if (array_contains_nulls(msgs))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("msgs cannot contain NULL elements")));
 	if (headers != NULL)
 	{
 		int nheaders = batch_length(headers);
 
 		if (nheaders != nmsgs)
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(errcode(ERRCODE_RAISE_EXCEPTION),
 					 errmsg("headers array length (%d) must match msgs array length (%d)",
 							nheaders, nmsgs)));
 	}
@@ -179,15 +176,12 @@ pgmq_send_params(FunctionCallInfo fcinfo, bool batch, bool with_headers,
 	if (batch)
 		check_batch(PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1),
 					headers_given ? PG_GETARG_ARRAYTYPE_P(2) : NULL);
-	else if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("msg cannot be NULL")));
 
+	/* A NULL message is stored, as upstream does (headers-only messages). */
 	values[0] = TimestampTzGetDatum(vt);
 	nulls[0] = ' ';
-	values[1] = PG_GETARG_DATUM(1);
-	nulls[1] = ' ';
+	values[1] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
+	nulls[1] = PG_ARGISNULL(1) ? 'n' : ' ';
 	values[2] = headers_given ? PG_GETARG_DATUM(2) : (Datum) 0;
 	nulls[2] = headers_given ? ' ' : 'n';
 }

@@ -69,18 +69,18 @@ check_topic_text(text *t, const char *what, bool wildcards)
 
 	if (t == NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("%s cannot be NULL or empty", what)));
 	str = text_to_cstring(t);
 	len = strlen(str);
 	if (len == 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("%s cannot be NULL or empty", what)));
 	nchars = pg_mbstrlen_with_len(str, len);
 	if (nchars > PGMQ_MAX_TOPIC_LEN)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("%s length cannot exceed %d characters, got %d characters",
 						what, PGMQ_MAX_TOPIC_LEN, nchars)));
 	for (int i = 0; i < len; i++)
@@ -89,37 +89,37 @@ check_topic_text(text *t, const char *what, bool wildcards)
 			continue;
 		if (wildcards)
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(errcode(ERRCODE_RAISE_EXCEPTION),
 					 errmsg("pattern contains invalid characters. Only alphanumeric, dots, hyphens, underscores, *, and # are allowed. Got: %s", str)));
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("routing_key contains invalid characters. Only alphanumeric, dots, hyphens, and underscores are allowed. Got: %s", str)));
 	}
 	if (str[0] == '.')
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("%s cannot start with a dot. Got: %s", what, str)));
 	if (str[len - 1] == '.')
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("%s cannot end with a dot. Got: %s", what, str)));
 	if (strstr(str, "..") != NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("%s cannot contain consecutive dots. Got: %s", what, str)));
 	if (!wildcards)
 		return;
 	if (strstr(str, "**") != NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("pattern cannot contain consecutive stars (**). Use # for multi-segment matching. Got: %s", str)));
 	if (strstr(str, "##") != NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("pattern cannot contain consecutive hashes (##). A single # already matches zero or more segments. Got: %s", str)));
 	if (strstr(str, "*#") != NULL || strstr(str, "#*") != NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("pattern cannot contain adjacent wildcards (*# or #*). Separate wildcards with dots. Got: %s", str)));
 }
 
@@ -377,13 +377,13 @@ pgmq_send_topic(PG_FUNCTION_ARGS)
 	routing_key = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("msg cannot be NULL")));
 	if (nargs > 2)
 		delay = pgmq_int_arg(fcinfo, nargs - 1, "delay");
 	if (delay < 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("delay cannot be negative, got: %d", delay)));
 	pgmq_send_params(fcinfo, false, with_headers,
 					 pgmq_timestamp_add_secs(GetCurrentTimestamp(), delay, "delay"),

@@ -39,11 +39,12 @@ SELECT p.proname, pg_get_function_identity_arguments(p.oid) AS arguments
    AND p.prorettype = 'int8'::regtype
  ORDER BY 1, 2;
 
--- The three composite types, column by column.
+-- The three composite types, column by column, and the row of the seed's
+-- 0.2.0 pgmq_read and pgmq_pop (vt before enqueued_at).
 SELECT t.typname, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod) AS type
   FROM pg_type t JOIN pg_attribute a ON a.attrelid = t.typrelid
  WHERE t.typnamespace = 'pgmq'::regnamespace
-   AND t.typname IN ('message_record', 'queue_record', 'metrics_result')
+   AND t.typname IN ('message_record', 'queue_record', 'metrics_result', 'seed_message_record')
    AND a.attnum > 0 AND NOT a.attisdropped
  ORDER BY t.typname, a.attnum;
 
@@ -81,3 +82,10 @@ SELECT pgmq.validate_queue_name('loads_the_library');
 SHOW pgmq.max_cached_queues;
 SELECT name, setting, min_val, max_val, context
   FROM pg_settings WHERE name = 'pgmq.max_cached_queues';
+
+-- The seed's 0.2.0 names, in schema public (60_seed_api replays them).
+SELECT p.proname, pg_get_function_arguments(p.oid) AS arguments,
+       pg_get_function_result(p.oid) AS result
+  FROM pg_proc p
+ WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'pgmq\_%'
+ ORDER BY p.proname;
