@@ -96,6 +96,7 @@ bench: deps
 	@bench/run.sh
 	@bench/latency.sh
 	@bench/fifo.sh
+	@bench/dead_letter.sh
 	@bench/soak.sh
 
 # The production scenarios with 10-minute steady and held-xmin runs.

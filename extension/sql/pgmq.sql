@@ -455,6 +455,15 @@ BEGIN
     SELECT pg_catalog.bool_or(c.relkind = 'p') INTO uses_partman FROM pg_catalog.pg_class c
      WHERE c.relnamespace = 'pgmq'::regnamespace AND c.relname IN (qtable, atable);
 
+    -- A dead-letter queue in use stays (its messages came from elsewhere).
+    IF EXISTS (SELECT 1 FROM pgmq.queue_policy p
+                WHERE p.dead_letter_queue = drop_queue.queue_name) THEN
+        RAISE EXCEPTION 'queue "%" is the dead-letter queue of queue "%"', queue_name,
+            (SELECT p.queue_name FROM pgmq.queue_policy p
+              WHERE p.dead_letter_queue = drop_queue.queue_name ORDER BY 1 LIMIT 1)
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  HINT = 'Clear that policy first with pgmq.clear_policy(queue_name, ''dead_letter'').';
+    END IF;
     -- The registry row goes first: its row policy needs the table.
     DELETE FROM pgmq.meta m WHERE m.queue_name = drop_queue.queue_name;
     -- Lock order (see run_maintenance): queue lock, queue table, archive.
@@ -2071,6 +2080,397 @@ AS 'MODULE_PATHNAME', 'pgmq_send_batch_topic_at'
 LANGUAGE C;
 
 ---------------------------------------------------------------------------
+-- Queue policies: dead-letter queues, default visibility timeout and
+-- retention (not in pgmq 1.13; docs/dead-letter-queues.md, docs/retention.md)
+---------------------------------------------------------------------------
+
+-- One row per queue with a policy, apart from pgmq.meta so that
+-- list_queues and clients reading meta see nothing new. A queue's row goes
+-- with the queue; a queue that another queue dead-letters into cannot be
+-- dropped before that policy is cleared.
+CREATE TABLE pgmq.queue_policy (
+    queue_name VARCHAR PRIMARY KEY
+        REFERENCES pgmq.meta (queue_name) ON DELETE CASCADE,
+    dead_letter_queue VARCHAR
+        REFERENCES pgmq.meta (queue_name),
+    max_deliveries INTEGER
+        CHECK (max_deliveries BETWEEN 1 AND 2147483646),
+    default_vt INTEGER CHECK (default_vt >= 0),
+    message_retention INTERVAL CHECK (message_retention > '0'::interval),
+    archive_retention INTERVAL CHECK (archive_retention > '0'::interval),
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT pg_catalog.now(),
+    CHECK ((dead_letter_queue IS NULL) = (max_deliveries IS NULL)),
+    CHECK (dead_letter_queue IS DISTINCT FROM queue_name)
+);
+SELECT pg_catalog.pg_extension_config_dump('pgmq.queue_policy', '');
+CREATE INDEX queue_policy_dead_letter_queue_idx ON pgmq.queue_policy (dead_letter_queue);
+GRANT SELECT ON pgmq.queue_policy TO pg_monitor;
+
+-- Tells every backend that queue_name's policy changed: its cached copy
+-- (plans.c) is dropped at the next use, as after ALTER TABLE.
+CREATE FUNCTION pgmq._policy_changed(queue_name TEXT)
+RETURNS void
+AS 'MODULE_PATHNAME', 'pgmq_policy_changed'
+LANGUAGE C STRICT;
+
+CREATE FUNCTION pgmq._queue_policy_trigger()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        PERFORM pgmq._policy_changed(OLD.queue_name);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        PERFORM pgmq._policy_changed(NEW.queue_name);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER queue_policy_changed AFTER INSERT OR UPDATE OR DELETE ON pgmq.queue_policy
+    FOR EACH ROW EXECUTE FUNCTION pgmq._queue_policy_trigger();
+
+-- The registered name of queue_name; 42P01 if there is no such queue.
+CREATE FUNCTION pgmq._policy_queue(queue_name TEXT)
+RETURNS TEXT
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    registered TEXT;
+BEGIN
+    IF queue_name IS NULL THEN
+        RAISE EXCEPTION 'queue_name cannot be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT m.queue_name INTO registered FROM pgmq.meta m
+     WHERE m.queue_name = _policy_queue.queue_name;
+    IF registered IS NULL
+       OR pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', pgmq.format_table_name(registered, 'q'))) IS NULL THEN
+        RAISE EXCEPTION 'queue "%" does not exist', queue_name
+            USING ERRCODE = 'undefined_table',
+                  HINT = pg_catalog.format('Create the queue first with pgmq.create(%L).', queue_name);
+    END IF;
+    RETURN registered;
+END;
+$$;
+
+-- Sets the given parts of queue_name's policy; NULL arguments keep what is
+-- set (clear_policy removes parts). dead_letter_queue and max_deliveries
+-- go together. Returns the policy as it now is.
+CREATE FUNCTION pgmq.set_policy(
+    queue_name TEXT,
+    dead_letter_queue TEXT DEFAULT NULL,
+    max_deliveries INTEGER DEFAULT NULL,
+    default_vt INTEGER DEFAULT NULL,
+    message_retention INTERVAL DEFAULT NULL,
+    archive_retention INTERVAL DEFAULT NULL
+)
+RETURNS pgmq.queue_policy
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    src TEXT := pgmq._policy_queue(queue_name);
+    dlq TEXT;
+    old pgmq.queue_policy;
+    result pgmq.queue_policy;
+    hop TEXT;
+    path TEXT;
+    src_owner REGROLE;
+BEGIN
+    PERFORM pgmq._check_queue_owner(src);
+    -- One policy change at a time, so that two concurrent changes cannot
+    -- make a cycle that neither sees.
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('pgmq.queue_policy'));
+    SELECT * INTO old FROM pgmq.queue_policy p WHERE p.queue_name = src FOR UPDATE;
+
+    IF (dead_letter_queue IS NULL) <> (max_deliveries IS NULL) THEN
+        RAISE EXCEPTION 'dead_letter_queue and max_deliveries must be given together'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use pgmq.clear_policy(queue_name, ''dead_letter'') to remove a dead-letter queue.';
+    END IF;
+    IF max_deliveries IS NOT NULL AND (max_deliveries < 1 OR max_deliveries > 2147483646) THEN
+        RAISE EXCEPTION 'max_deliveries must be between 1 and 2147483646, got %', max_deliveries
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF default_vt IS NOT NULL AND default_vt < 0 THEN
+        RAISE EXCEPTION 'default_vt must not be negative, got %', default_vt
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF message_retention IS NOT NULL AND message_retention <= '0'::interval THEN
+        RAISE EXCEPTION 'message_retention must be positive, got %', message_retention
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF archive_retention IS NOT NULL AND archive_retention <= '0'::interval THEN
+        RAISE EXCEPTION 'archive_retention must be positive, got %', archive_retention
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    IF dead_letter_queue IS NOT NULL THEN
+        dlq := pgmq._policy_queue(dead_letter_queue);
+        IF pg_catalog.lower(dlq) = pg_catalog.lower(src) THEN
+            RAISE EXCEPTION 'queue "%" cannot be its own dead-letter queue', src
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        -- Follow the chain from the new target: reaching src is a cycle.
+        hop := dlq;
+        path := pg_catalog.format('%s -> %s', src, dlq);
+        LOOP
+            SELECT p.dead_letter_queue INTO hop FROM pgmq.queue_policy p
+             WHERE p.queue_name = hop AND p.dead_letter_queue IS NOT NULL;
+            EXIT WHEN NOT FOUND OR hop IS NULL;
+            path := path OPERATOR(pg_catalog.||) ' -> ' OPERATOR(pg_catalog.||) hop;
+            IF hop = src THEN
+                RAISE EXCEPTION 'dead-letter queue "%" would make a cycle', dlq
+                    USING ERRCODE = 'invalid_parameter_value',
+                          DETAIL = pg_catalog.format('The chain would be %s.', path);
+            END IF;
+        END LOOP;
+        -- Dead-lettering runs as the owner of the source queue (a consumer
+        -- needs no right on the dead-letter queue), so that owner must be
+        -- able to insert into it.
+        SELECT c.relowner::regrole INTO src_owner FROM pg_catalog.pg_class c
+         WHERE c.oid = pg_catalog.format('pgmq.%I', pgmq.format_table_name(src, 'q'))::regclass;
+        IF NOT pg_catalog.has_table_privilege(src_owner::oid,
+                   pg_catalog.format('pgmq.%I', pgmq.format_table_name(dlq, 'q')), 'INSERT') THEN
+            RAISE EXCEPTION 'owner of queue "%" cannot send to queue "%"', src, dlq
+                USING ERRCODE = 'insufficient_privilege',
+                      DETAIL = pg_catalog.format('Role %s has no INSERT privilege on table pgmq.%I.',
+                                                 src_owner, pgmq.format_table_name(dlq, 'q')),
+                      HINT = pg_catalog.format('Grant it with pgmq.grant_send(%L, %L).', dlq, src_owner::text);
+        END IF;
+    END IF;
+
+    INSERT INTO pgmq.queue_policy AS p
+        (queue_name, dead_letter_queue, max_deliveries, default_vt, message_retention, archive_retention)
+    VALUES (src, dlq, max_deliveries, default_vt, message_retention, archive_retention)
+    ON CONFLICT ON CONSTRAINT queue_policy_pkey DO UPDATE SET
+        dead_letter_queue = COALESCE(EXCLUDED.dead_letter_queue, p.dead_letter_queue),
+        max_deliveries = COALESCE(EXCLUDED.max_deliveries, p.max_deliveries),
+        default_vt = COALESCE(EXCLUDED.default_vt, p.default_vt),
+        message_retention = COALESCE(EXCLUDED.message_retention, p.message_retention),
+        archive_retention = COALESCE(EXCLUDED.archive_retention, p.archive_retention),
+        updated_at = pg_catalog.now()
+    RETURNING * INTO result;
+    RETURN result;
+END;
+$$;
+
+-- Removes one part of queue_name's policy ('dead_letter', 'default_vt',
+-- 'message_retention', 'archive_retention') or, with NULL, all of it.
+-- Returns whether that part was set.
+CREATE FUNCTION pgmq.clear_policy(queue_name TEXT, setting TEXT DEFAULT NULL)
+RETURNS BOOLEAN
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    src TEXT := pgmq._policy_queue(queue_name);
+    old pgmq.queue_policy;
+    was_set BOOLEAN;
+BEGIN
+    PERFORM pgmq._check_queue_owner(src);
+    IF setting IS NOT NULL
+       AND setting NOT IN ('dead_letter', 'default_vt', 'message_retention', 'archive_retention') THEN
+        RAISE EXCEPTION 'unknown policy setting "%"', setting
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use dead_letter, default_vt, message_retention, archive_retention or NULL for all.';
+    END IF;
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('pgmq.queue_policy'));
+    SELECT * INTO old FROM pgmq.queue_policy p WHERE p.queue_name = src FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    was_set := CASE setting
+        WHEN 'dead_letter' THEN old.dead_letter_queue IS NOT NULL
+        WHEN 'default_vt' THEN old.default_vt IS NOT NULL
+        WHEN 'message_retention' THEN old.message_retention IS NOT NULL
+        WHEN 'archive_retention' THEN old.archive_retention IS NOT NULL
+        ELSE true END;
+    UPDATE pgmq.queue_policy p SET
+        dead_letter_queue = CASE WHEN setting IS NULL OR setting = 'dead_letter' THEN NULL ELSE p.dead_letter_queue END,
+        max_deliveries = CASE WHEN setting IS NULL OR setting = 'dead_letter' THEN NULL ELSE p.max_deliveries END,
+        default_vt = CASE WHEN setting IS NULL OR setting = 'default_vt' THEN NULL ELSE p.default_vt END,
+        message_retention = CASE WHEN setting IS NULL OR setting = 'message_retention' THEN NULL ELSE p.message_retention END,
+        archive_retention = CASE WHEN setting IS NULL OR setting = 'archive_retention' THEN NULL ELSE p.archive_retention END,
+        updated_at = pg_catalog.now()
+     WHERE p.queue_name = src;
+    -- A row with nothing left in it goes.
+    DELETE FROM pgmq.queue_policy p
+     WHERE p.queue_name = src AND p.dead_letter_queue IS NULL AND p.default_vt IS NULL
+       AND p.message_retention IS NULL AND p.archive_retention IS NULL;
+    RETURN was_set;
+END;
+$$;
+
+-- The policies of every queue that has one, or of queue_name.
+CREATE FUNCTION pgmq.show_policy(queue_name TEXT DEFAULT NULL)
+RETURNS SETOF pgmq.queue_policy
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF queue_name IS NOT NULL THEN
+        queue_name := pgmq._policy_queue(queue_name);
+        RETURN QUERY SELECT * FROM pgmq.queue_policy p WHERE p.queue_name = show_policy.queue_name;
+    ELSE
+        RETURN QUERY SELECT * FROM pgmq.queue_policy p ORDER BY p.queue_name;
+    END IF;
+END;
+$$;
+
+-- Moves messages from dead_letter_queue back to the queue each came from
+-- (its x-pgmq-dead-letter-source header) or, if given, to target_queue:
+-- oldest first, at most max_messages (NULL: all), in one transaction.
+-- Messages another transaction holds locked are left for later. Moved
+-- messages are new messages in their queue: visible at once, read_ct 0,
+-- without the dead-letter headers. Returns how many moved.
+CREATE FUNCTION pgmq.redrive(dead_letter_queue TEXT, target_queue TEXT DEFAULT NULL,
+                             max_messages INTEGER DEFAULT NULL)
+RETURNS BIGINT
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    dlq TEXT := pgmq._policy_queue(dead_letter_queue);
+    target TEXT;
+    dtable TEXT;
+    ids BIGINT[];
+    dest TEXT;
+    dests TEXT[];
+    n BIGINT;
+    total BIGINT := 0;
+BEGIN
+    IF max_messages IS NOT NULL AND max_messages < 0 THEN
+        RAISE EXCEPTION 'max_messages must not be negative, got %', max_messages
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF target_queue IS NOT NULL THEN
+        target := pgmq._policy_queue(target_queue);
+        IF pg_catalog.lower(target) = pg_catalog.lower(dlq) THEN
+            RAISE EXCEPTION 'cannot redrive queue "%" into itself', dlq
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END IF;
+    dtable := pgmq.format_table_name(dlq, 'q');
+
+    -- Lock the messages to move, oldest first.
+    EXECUTE pg_catalog.format(
+        'SELECT pg_catalog.array_agg(msg_id ORDER BY msg_id) FROM'
+        ' (SELECT msg_id FROM pgmq.%I'
+        '   WHERE $1::text IS NOT NULL OR headers OPERATOR(pg_catalog.?) ''x-pgmq-dead-letter-source'''
+        '   ORDER BY msg_id LIMIT $2 FOR UPDATE SKIP LOCKED) s', dtable)
+        INTO ids USING target, max_messages;
+    IF ids IS NULL THEN
+        RETURN 0;
+    END IF;
+
+    IF target IS NOT NULL THEN
+        dests := ARRAY[target];
+    ELSE
+        EXECUTE pg_catalog.format(
+            'SELECT pg_catalog.array_agg(DISTINCT headers OPERATOR(pg_catalog.->>) ''x-pgmq-dead-letter-source'')'
+            ' FROM pgmq.%I WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1)', dtable)
+            INTO dests USING ids;
+        FOREACH dest IN ARRAY dests LOOP
+            PERFORM pgmq._policy_queue(dest);
+        END LOOP;
+    END IF;
+
+    FOREACH dest IN ARRAY dests LOOP
+        EXECUTE pg_catalog.format(
+            'WITH moved AS (DELETE FROM pgmq.%I d WHERE d.msg_id OPERATOR(pg_catalog.=) ANY ($1)'
+            '   AND ($2::text IS NOT NULL OR d.headers OPERATOR(pg_catalog.->>) ''x-pgmq-dead-letter-source'' OPERATOR(pg_catalog.=) $3)'
+            '   RETURNING d.msg_id, d.message, d.headers)'
+            ' INSERT INTO pgmq.%I (vt, message, headers)'
+            ' SELECT pg_catalog.clock_timestamp(), m.message,'
+            '   NULLIF(m.headers OPERATOR(pg_catalog.-) ARRAY[''x-pgmq-dead-letter-source'', ''x-pgmq-dead-letter-msg-id'','
+            '     ''x-pgmq-dead-letter-read-ct'', ''x-pgmq-dead-letter-at'', ''x-pgmq-dead-letter-enqueued-at'']::text[],'
+            '     ''{}''::jsonb)'
+            ' FROM moved m ORDER BY m.msg_id',
+            dtable, pgmq.format_table_name(dest, 'q'))
+            USING ids, target, dest;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        total := total OPERATOR(pg_catalog.+) n;
+    END LOOP;
+    RETURN total;
+END;
+$$;
+
+-- Removes, in batches of at most batch_size rows per table, the messages
+-- older than their queue's message_retention (by enqueued_at) and the
+-- archive rows older than its archive_retention (by archived_at), for
+-- queue_name or every queue with such a policy whose tables the caller may
+-- delete from. Rows other transactions hold locked are left for the next
+-- run. One row per queue that had something to remove. Call it from
+-- pg_cron or any scheduler; the maintenance worker calls it until a run
+-- removes nothing (docs/retention.md).
+CREATE FUNCTION pgmq.run_retention(queue_name TEXT DEFAULT NULL, batch_size INTEGER DEFAULT 10000)
+RETURNS TABLE (queue TEXT, messages_deleted BIGINT, archived_deleted BIGINT)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    p RECORD;
+    qtable TEXT;
+    atable TEXT;
+    cutoff TIMESTAMPTZ;
+    nq BIGINT;
+    na BIGINT;
+BEGIN
+    IF batch_size IS NULL OR batch_size < 1 THEN
+        RAISE EXCEPTION 'batch_size must be positive, got %', COALESCE(batch_size::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF run_retention.queue_name IS NOT NULL THEN
+        PERFORM pgmq._policy_queue(run_retention.queue_name);
+    END IF;
+    FOR p IN SELECT r.queue_name, r.message_retention, r.archive_retention
+               FROM pgmq.queue_policy r
+              WHERE (r.message_retention IS NOT NULL OR r.archive_retention IS NOT NULL)
+                AND (run_retention.queue_name IS NULL OR r.queue_name = pgmq._policy_queue(run_retention.queue_name))
+              ORDER BY r.queue_name
+    LOOP
+        qtable := pgmq.format_table_name(p.queue_name, 'q');
+        atable := pgmq.format_table_name(p.queue_name, 'a');
+        nq := 0;
+        na := 0;
+        IF p.message_retention IS NOT NULL
+           AND pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', qtable)) IS NOT NULL
+           AND pg_catalog.has_table_privilege(pg_catalog.format('pgmq.%I', qtable), 'DELETE') THEN
+            cutoff := pg_catalog.now() OPERATOR(pg_catalog.-) p.message_retention;
+            EXECUTE pg_catalog.format(
+                'DELETE FROM pgmq.%I m WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY('
+                ' SELECT c.msg_id FROM pgmq.%I c WHERE c.enqueued_at OPERATOR(pg_catalog.<) $1'
+                ' ORDER BY c.msg_id LIMIT $2 FOR UPDATE SKIP LOCKED))', qtable, qtable)
+                USING cutoff, batch_size;
+            GET DIAGNOSTICS nq = ROW_COUNT;
+        END IF;
+        IF p.archive_retention IS NOT NULL
+           AND pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', atable)) IS NOT NULL
+           AND pg_catalog.has_table_privilege(pg_catalog.format('pgmq.%I', atable), 'DELETE') THEN
+            cutoff := pg_catalog.now() OPERATOR(pg_catalog.-) p.archive_retention;
+            EXECUTE pg_catalog.format(
+                'DELETE FROM pgmq.%I m WHERE m.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY('
+                ' SELECT c.msg_id FROM pgmq.%I c WHERE c.archived_at OPERATOR(pg_catalog.<) $1'
+                ' ORDER BY c.archived_at LIMIT $2 FOR UPDATE SKIP LOCKED))', atable, atable)
+                USING cutoff, batch_size;
+            GET DIAGNOSTICS na = ROW_COUNT;
+        END IF;
+        IF nq > 0 OR na > 0 THEN
+            queue := p.queue_name;
+            messages_deleted := nq;
+            archived_deleted := na;
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+END;
+$$;
+
+---------------------------------------------------------------------------
 -- Privileges (docs/security.md)
 --
 -- A queue belongs to the role that created it: that role owns the queue
@@ -2371,6 +2771,16 @@ ALTER TABLE pgmq.queue_retention ENABLE ROW LEVEL SECURITY;
 CREATE POLICY queue_retention_read ON pgmq.queue_retention FOR SELECT USING (true);
 CREATE POLICY queue_retention_insert ON pgmq.queue_retention FOR INSERT
     WITH CHECK (pgmq._owns_queue(queue_name));
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON pgmq.queue_policy TO PUBLIC;
+ALTER TABLE pgmq.queue_policy ENABLE ROW LEVEL SECURITY;
+CREATE POLICY queue_policy_read ON pgmq.queue_policy FOR SELECT USING (true);
+CREATE POLICY queue_policy_insert ON pgmq.queue_policy FOR INSERT
+    WITH CHECK (pgmq._owns_queue(queue_name));
+CREATE POLICY queue_policy_update ON pgmq.queue_policy FOR UPDATE
+    USING (pgmq._owns_queue(queue_name)) WITH CHECK (pgmq._owns_queue(queue_name));
+CREATE POLICY queue_policy_delete ON pgmq.queue_policy FOR DELETE
+    USING (pgmq._owns_queue(queue_name));
 
 ---------------------------------------------------------------------------
 -- Diagnostics (not in pgmq 1.13)

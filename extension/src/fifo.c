@@ -486,6 +486,7 @@ typedef struct FifoArgs
 {
 	FifoMode mode;
 	int32	 vt;
+	bool	 vt_null; /* vt was NULL: use the queue's default_vt */
 	int32	 qty;
 } FifoArgs;
 
@@ -493,7 +494,9 @@ static void
 fifo_args(FunctionCallInfo fcinfo, FifoMode mode, FifoArgs *args)
 {
 	args->mode = mode;
-	args->vt = pgmq_int_arg(fcinfo, 1, "vt");
+	/* NULL: the queue's default_vt (pgmq_policy_vt), checked at the claim */
+	args->vt = PG_ARGISNULL(1) ? -1 : PG_GETARG_INT32(1);
+	args->vt_null = PG_ARGISNULL(1);
 	args->qty = pgmq_int_arg(fcinfo, 2, "qty");
 	if (args->qty < 0)
 		ereport(ERROR,
@@ -517,6 +520,7 @@ claim_grouped(PgmqQueue *queue, const FifoArgs *args, MemoryContext scratch,
 	int			  n;
 	Datum		  values[3];
 	PgmqRows	  claimed = {NULL, 0};
+	int32		  vt = args->vt_null ? pgmq_policy_vt(queue) : args->vt;
 
 	idlist_init(&picked);
 	if (args->qty > 0)
@@ -532,10 +536,11 @@ claim_grouped(PgmqQueue *queue, const FifoArgs *args, MemoryContext scratch,
 	if (n > 0)
 	{
 		values[0] = TimestampTzGetDatum(now);
-		values[1] = TimestampTzGetDatum(pgmq_timestamp_add_secs(now, args->vt, "vt"));
+		values[1] = TimestampTzGetDatum(pgmq_timestamp_add_secs(now, vt, "vt"));
 		values[2] = id_array(*chosen, n);
 		pgmq_wait_note_claim(queue->qrelid);
 		claimed = pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_FIFO_CLAIM), values, NULL);
+		pgmq_deadletter_apply(queue, &claimed);
 	}
 	return claimed;
 }

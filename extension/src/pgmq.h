@@ -122,6 +122,11 @@ extern int64 pgmq_lowwater_get(PgmqQueue *queue);
 extern void	 pgmq_lowwater_advance(PgmqQueue *queue);
 extern void	 pgmq_lowwater_forget(PgmqQueue *queue);
 
+/* deadletter.c: queue policies on the read path */
+extern void	 pgmq_policy_load(PgmqQueue *queue);
+extern int32 pgmq_policy_vt(PgmqQueue *queue);
+extern void	 pgmq_deadletter_apply(PgmqQueue *queue, PgmqRows *rows);
+
 /* maintenance.c: background workers for partitioned queues */
 extern void pgmq_maintenance_init(void);
 

@@ -67,6 +67,7 @@ forget_checks(PgmqQueue *queue)
 	queue->ids_checked = false;
 	queue->fifo_checked = false;
 	queue->lowwater_checked = false;
+	queue->policy_loaded = false;
 }
 
 /*
@@ -88,7 +89,10 @@ entry_relcache_cb(Datum arg, Oid relid)
 		if (relid == InvalidOid || relid == queue->qrelid)
 			forget_checks(queue);
 		else if (relid == queue->arelid)
+		{
 			queue->valid = false;
+			queue->policy_loaded = false;
+		}
 		else if (relid == queue->seqrelid)
 			queue->ids_checked = false;
 		else if (relid == queue->fifo_idxrelid)
@@ -310,6 +314,7 @@ pgmq_queue_open(const char *name, LOCKMODE lockmode)
 	/* Before valid is set: a failed check is repeated on the next open. */
 	check_registered(queue, name);
 	pgmq_shape_check(queue, name);
+	queue->policy_loaded = false;
 	queue->valid = true;
 
 opened:

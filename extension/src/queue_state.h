@@ -77,6 +77,13 @@ typedef struct PgmqQueue
 	bool fifo_usable;	/* q_<name>_fifo_idx is a valid btree on the table */
 	Oid	 fifo_idxrelid; /* the index called so, or InvalidOid */
 
+	/* deadletter.c: the queue's policy, read on first use after open */
+	bool  policy_loaded;			/* cleared by qrelid, arelid */
+	int32 max_deliveries;			/* 0: no dead-letter queue */
+	int32 default_vt;				/* -1: none */
+	char  policy_name[NAMEDATALEN]; /* registered name, '' if no policy */
+	char  dlq_table[NAMEDATALEN];	/* unquoted q_ table of the DLQ */
+
 	/* lowwater.c: state allocated on first use, freed with the entry */
 	bool			 lowwater_checked; /* cleared by qrelid */
 	struct LowWater *lowwater;

@@ -38,6 +38,7 @@ PG_FUNCTION_INFO_V1(pgmq_set_vt_untyped);
 typedef struct ReadArgs
 {
 	int32  vt;			/* seconds to hide claimed messages */
+	bool   vt_null;		/* vt was NULL: use the queue's default_vt */
 	int32  qty;			/* most messages to claim */
 	Jsonb *conditional; /* message filter, or NULL for none */
 } ReadArgs;
@@ -62,7 +63,9 @@ qty_arg(FunctionCallInfo fcinfo, int argno)
 static void
 read_args(FunctionCallInfo fcinfo, int cond_argno, ReadArgs *args)
 {
-	args->vt = pgmq_int_arg(fcinfo, 1, "vt");
+	/* NULL: the queue's default_vt (pgmq_policy_vt), checked at the claim */
+	args->vt = PG_ARGISNULL(1) ? -1 : PG_GETARG_INT32(1);
+	args->vt_null = PG_ARGISNULL(1);
 	args->qty = qty_arg(fcinfo, 2);
 	args->conditional = NULL;
 	if (!PG_ARGISNULL(cond_argno))
@@ -86,7 +89,9 @@ claim(PgmqQueue *queue, const ReadArgs *args)
 	PgmqRows	rows;
 
 	values[0] = TimestampTzGetDatum(now);
-	values[1] = TimestampTzGetDatum(pgmq_timestamp_add_secs(now, args->vt, "vt"));
+	values[1] = TimestampTzGetDatum(pgmq_timestamp_add_secs(now,
+															args->vt_null ? pgmq_policy_vt(queue) : args->vt,
+															"vt"));
 	values[2] = Int64GetDatum(args->qty);
 	values[3] = Int64GetDatum(pgmq_lowwater_get(queue));
 	pgmq_wait_note_claim(queue->qrelid);
@@ -97,6 +102,7 @@ claim(PgmqQueue *queue, const ReadArgs *args)
 		values[4] = JsonbPGetDatum(args->conditional);
 		rows = pgmq_exec_plan(pgmq_queue_plan(queue, PGMQ_PLAN_READ_COND), values, NULL);
 	}
+	pgmq_deadletter_apply(queue, &rows);
 	pgmq_lowwater_advance(queue);
 	return rows;
 }
