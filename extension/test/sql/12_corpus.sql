@@ -146,7 +146,17 @@ INSERT INTO corpus_calls VALUES
   (53, 'pgmq_delete', 'SELECT public.pgmq_delete(%s, 2::bigint)'),
   (54, 'pgmq_pop', 'SELECT public.pgmq_pop(%s)'),
   (55, 'drop_queue fourth', 'SELECT pgmq.drop_queue(%s)'),
-  (56, 'pgmq_create_partitioned', 'SELECT public.pgmq_create_partitioned(%s)');
+  (56, 'pgmq_create_partitioned', 'SELECT public.pgmq_create_partitioned(%s)'),
+  -- Queue policies and dead-letter queues.
+  (57, 'create again', 'SELECT pgmq.create(%s)'),
+  (58, 'set_policy', 'SELECT pgmq.set_policy(%s, max_deliveries => 3, default_vt => 5)'),
+  (59, 'show_policy', 'SELECT pgmq.show_policy(%s)'),
+  (60, 'set_policy dead_letter_queue', 'SELECT pgmq.set_policy(''corpus_a'', dead_letter_queue => %s)'),
+  (61, 'clear_policy of corpus_a', 'SELECT pgmq.clear_policy(''corpus_a'')'),
+  (62, 'redrive', 'SELECT pgmq.redrive(%s)'),
+  (63, 'run_retention', 'SELECT pgmq.run_retention(%s)'),
+  (64, 'clear_policy', 'SELECT pgmq.clear_policy(%s)'),
+  (65, 'drop_queue fifth', 'SELECT pgmq.drop_queue(%s)');
 
 -- One transaction per name (hundreds of queues' locks would not fit in one).
 CREATE TEMP TABLE corpus_out (label text, ord int, fn text, outcome text);
@@ -241,6 +251,18 @@ INSERT INTO corpus_numbers VALUES
   ('notify throttle -1', $q$SELECT pgmq.enable_notify_insert('corpus_a', -1)$q$),
   ('notify throttle max int', $q$SELECT pgmq.enable_notify_insert('corpus_a', 2147483647)$q$),
   ('read_grouped qty -1', $q$SELECT pgmq.read_grouped('corpus_a', 0, -1)$q$),
+  ('set_policy max_deliveries -1', $q$SELECT pgmq.set_policy('corpus_a', max_deliveries => -1)$q$),
+  ('set_policy max_deliveries 0', $q$SELECT pgmq.set_policy('corpus_a', max_deliveries => 0)$q$),
+  ('set_policy default_vt -1', $q$SELECT pgmq.set_policy('corpus_a', default_vt => -1)$q$),
+  ('set_policy negative retention', $q$SELECT pgmq.set_policy('corpus_a', message_retention => interval '-1 hour')$q$),
+  ('set_policy infinite retention', $q$SELECT pgmq.set_policy('corpus_a', archive_retention => 'infinity'::interval)$q$),
+  ('set_policy itself as dlq', $q$SELECT pgmq.set_policy('corpus_a', dead_letter_queue => 'corpus_a')$q$),
+  ('clear_policy unknown setting', $q$SELECT pgmq.clear_policy('corpus_a', 'no_such_setting')$q$),
+  ('redrive max_messages -1', $q$SELECT pgmq.redrive('corpus_a', NULL, -1)$q$),
+  ('run_retention batch 0', $q$SELECT pgmq.run_retention('corpus_a', 0)$q$),
+  ('run_retention batch -1', $q$SELECT pgmq.run_retention('corpus_a', -1)$q$),
+  ('run_retention all', $q$SELECT pgmq.run_retention()$q$),
+  ('show_policy all', $q$SELECT pgmq.show_policy()$q$),
   -- Functions without a queue name.
   ('list_queues', $q$SELECT pgmq.list_queues()$q$),
   ('pgmq_list_queues', $q$SELECT public.pgmq_list_queues()$q$),
