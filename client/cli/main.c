@@ -45,6 +45,11 @@ static const char *usage_text =
 	"Notifications:\n"
 	"  notify-enable QUEUE [--throttle MS]   notify-update QUEUE --throttle MS\n"
 	"  notify-disable QUEUE                  notify-list\n"
+	"Dead-letter queues and retention:\n"
+	"  policy-set QUEUE [--dead-letter DLQ --max-deliveries N] [--default-vt S]\n"
+	"               [--message-retention INTERVAL] [--archive-retention INTERVAL]\n"
+	"  policy [QUEUE]                policy-clear QUEUE [SETTING]\n"
+	"  redrive DLQ [--to QUEUE] [--max N]                        retention [QUEUE] [--batch N]\n"
 	"Roles:\n"
 	"  grant admin ROLE | grant send QUEUE ROLE | grant consume QUEUE ROLE\n"
 	"  revoke admin ROLE | revoke send QUEUE ROLE | revoke consume QUEUE ROLE\n"
@@ -1013,6 +1018,94 @@ cmd_grant(cli *o, int grant)
 }
 
 static int
+cmd_policy_set(cli *o)
+{
+	const char		*dlq = NULL, *md = NULL, *vt = NULL, *mr = NULL, *ar = NULL;
+	optspec			 spec[] = {{"dead-letter", 0, 1, &dlq, NULL},
+							   {"max-deliveries", 0, 1, &md, NULL},
+							   {"default-vt", 0, 1, &vt, NULL},
+							   {"message-retention", 0, 1, &mr, NULL},
+							   {"archive-retention", 0, 1, &ar, NULL},
+							   {NULL, 0, 0, NULL, NULL}};
+	int				 n = parse_opts(o, o->argc, o->argv, spec, NULL);
+	pgmq_policy_opts p = pgmq_policy_opts_none();
+	pgmq_client		*c;
+
+	need_args("policy-set", n, 1, 1, "QUEUE [OPTION]...");
+	if (!dlq && !md && !vt && !mr && !ar)
+		die_usage("policy-set needs at least one of --dead-letter, --default-vt, "
+				  "--message-retention, --archive-retention");
+	p.dead_letter_queue = dlq;
+	if (md)
+		p.max_deliveries = (int32_t) parse_long("--max-deliveries", md, 1, INT32_MAX);
+	if (vt)
+		p.default_vt = (int32_t) parse_long("--default-vt", vt, 0, INT32_MAX);
+	p.message_retention = mr;
+	p.archive_retention = ar;
+	c = cli_connect(o);
+	return done(c, pgmq_set_policy(c, o->argv[1], &p));
+}
+
+/* policy [QUEUE], policy-clear QUEUE [SETTING], retention [QUEUE] */
+static int
+cmd_policy(cli *o)
+{
+	const char	*cmd = o->argv[0], *batch = NULL;
+	optspec		 spec[] = {{"batch", 0, 1, &batch, NULL}, {NULL, 0, 0, NULL, NULL}};
+	int			 retention = strcmp(cmd, "retention") == 0;
+	int			 n = parse_opts(o, o->argc, o->argv, retention ? spec : NULL, NULL), rc;
+	int			 was_set = 0;
+	pgmq_rows	 r;
+	pgmq_client *c;
+
+	if (strcmp(cmd, "policy-clear") == 0)
+	{
+		need_args(cmd, n, 1, 2, "QUEUE [SETTING]");
+		c = cli_connect(o);
+		rc = pgmq_clear_policy(c, o->argv[1], n > 1 ? o->argv[2] : NULL, &was_set);
+		if (rc == 0)
+		{
+			print_bool(o, "cleared", was_set);
+			pgmq_close(c);
+			return was_set ? EX_OK : EX_NOTFOUND;
+		}
+		return done(c, rc);
+	}
+	need_args(cmd, n, 0, 1, retention ? "[QUEUE] [--batch N]" : "[QUEUE]");
+	c = cli_connect(o);
+	if (retention)
+		rc = pgmq_run_retention(c, n ? o->argv[1] : NULL,
+								batch ? (int32_t) parse_long("--batch", batch, 1, INT32_MAX) : 0,
+								&r);
+	else
+		rc = pgmq_show_policy(c, n ? o->argv[1] : NULL, &r);
+	if (rc == 0)
+	{
+		print_rows(o, &r);
+		pgmq_rows_free(&r);
+	}
+	return done(c, rc);
+}
+
+static int
+cmd_redrive(cli *o)
+{
+	const char	*to = NULL, *max = NULL;
+	optspec		 spec[] = {{"to", 0, 1, &to, NULL}, {"max", 0, 1, &max, NULL}, {NULL, 0, 0, NULL, NULL}};
+	int			 n = parse_opts(o, o->argc, o->argv, spec, NULL), rc;
+	int64_t		 moved = 0;
+	pgmq_client *c;
+
+	need_args("redrive", n, 1, 1, "DLQ [--to QUEUE] [--max N]");
+	c = cli_connect(o);
+	rc = pgmq_redrive(c, o->argv[1], to,
+					  max ? (int32_t) parse_long("--max", max, 0, INT32_MAX) : -1, &moved);
+	if (rc == 0)
+		print_int(o, "moved", moved);
+	return done(c, rc);
+}
+
+static int
 cmd_version(cli *o)
 {
 	int			 n = parse_opts(o, o->argc, o->argv, NULL, NULL);
@@ -1133,6 +1226,13 @@ main(int argc, char **argv)
 		return cmd_ack(&o, 1);
 	if (strcmp(cmd, "set-vt") == 0)
 		return cmd_set_vt(&o);
+	if (strcmp(cmd, "policy-set") == 0)
+		return cmd_policy_set(&o);
+	if (strcmp(cmd, "policy") == 0 || strcmp(cmd, "policy-clear") == 0 ||
+		strcmp(cmd, "retention") == 0)
+		return cmd_policy(&o);
+	if (strcmp(cmd, "redrive") == 0)
+		return cmd_redrive(&o);
 	if (strncmp(cmd, "notify-", 7) == 0 &&
 		(strcmp(cmd + 7, "enable") == 0 || strcmp(cmd + 7, "update") == 0 ||
 		 strcmp(cmd + 7, "list") == 0))

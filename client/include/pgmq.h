@@ -275,6 +275,38 @@ extern "C"
 	int pgmq_grant_consume(pgmq_client *c, const char *queue, const char *role);
 	int pgmq_revoke_consume(pgmq_client *c, const char *queue, const char *role);
 
+	/* ---- dead-letter queues, policies and retention ---- */
+
+	/* The parts of a queue's policy pgmq_set_policy sets: a NULL string or a
+	 * negative number keeps what is set (docs/dead-letter-queues.md,
+	 * docs/retention.md). dead_letter_queue and max_deliveries go together;
+	 * the retentions are intervals ("7 days"). */
+	typedef struct pgmq_policy_opts
+	{
+		const char *dead_letter_queue;
+		int32_t		max_deliveries;
+		int32_t		default_vt;
+		const char *message_retention;
+		const char *archive_retention;
+	} pgmq_policy_opts;
+
+	/* An opts with nothing set, to fill in. */
+	pgmq_policy_opts pgmq_policy_opts_none(void);
+	int				 pgmq_set_policy(pgmq_client *c, const char *queue, const pgmq_policy_opts *opts);
+	/* setting: "dead_letter", "default_vt", "message_retention",
+	 * "archive_retention", or NULL for the whole policy. */
+	int pgmq_clear_policy(pgmq_client *c, const char *queue, const char *setting, int *was_set);
+	/* queue NULL: every queue with a policy. Columns of pgmq.queue_policy. */
+	int pgmq_show_policy(pgmq_client *c, const char *queue, pgmq_rows *out);
+	/* Moves messages from a dead-letter queue back to their source queue (or
+	 * target, if not NULL), at most max_messages (negative: all). */
+	int pgmq_redrive(pgmq_client *c, const char *dead_letter_queue, const char *target,
+					 int32_t max_messages, int64_t *moved);
+	/* One batch of retention for queue (NULL: every queue with a retention);
+	 * batch_size <= 0 is the server's default. Columns queue,
+	 * messages_deleted, archived_deleted. */
+	int pgmq_run_retention(pgmq_client *c, const char *queue, int32_t batch_size, pgmq_rows *out);
+
 	/* ---- transactions and anything else ---- */
 
 	/* BEGIN / COMMIT / ROLLBACK on the connection (calls in between are one

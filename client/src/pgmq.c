@@ -1176,6 +1176,80 @@ pgmq_list_notify_insert_throttles(pgmq_client *c, pgmq_rows *out)
 					NULL, out);
 }
 
+/* ---- dead-letter queues, policies and retention ---- */
+
+pgmq_policy_opts
+pgmq_policy_opts_none(void)
+{
+	pgmq_policy_opts o = {NULL, -1, -1, NULL, NULL};
+	return o;
+}
+
+/* A number as a parameter, or NULL (SQL NULL) when negative. */
+static const char *
+opt_int(char *buf, size_t len, int32_t v)
+{
+	if (v < 0)
+		return NULL;
+	snprintf(buf, len, "%d", (int) v);
+	return buf;
+}
+
+int
+pgmq_set_policy(pgmq_client *c, const char *q, const pgmq_policy_opts *o)
+{
+	char		md[16], vt[16];
+	const char *p[6];
+
+	NEED(c, o != NULL, "policy options are NULL");
+	p[0] = q;
+	p[1] = o->dead_letter_queue;
+	p[2] = opt_int(md, sizeof md, o->max_deliveries);
+	p[3] = opt_int(vt, sizeof vt, o->default_vt);
+	p[4] = o->message_retention;
+	p[5] = o->archive_retention;
+	return run_void(c,
+					"SELECT 1 FROM pgmq.set_policy($1, $2, $3::integer, $4::integer, "
+					"$5::interval, $6::interval)",
+					6, p);
+}
+
+int
+pgmq_clear_policy(pgmq_client *c, const char *q, const char *setting, int *was_set)
+{
+	const char *p[2] = {q, setting};
+	return run_scalar_bool(c, "SELECT pgmq.clear_policy($1, $2)", 2, p, was_set);
+}
+
+int
+pgmq_show_policy(pgmq_client *c, const char *q, pgmq_rows *out)
+{
+	const char *p[1] = {q};
+	return run_rows(c, "SELECT * FROM pgmq.show_policy($1) ORDER BY queue_name", 1, p, out);
+}
+
+int
+pgmq_redrive(pgmq_client *c, const char *dlq, const char *target, int32_t max_messages,
+			 int64_t *moved)
+{
+	char		m[16];
+	const char *p[3] = {dlq, target, opt_int(m, sizeof m, max_messages)};
+	return run_scalar_i64(c, "SELECT pgmq.redrive($1, $2, $3::integer)", 3, p, moved);
+}
+
+int
+pgmq_run_retention(pgmq_client *c, const char *q, int32_t batch_size, pgmq_rows *out)
+{
+	char		b[16];
+	const char *p[2] = {q, b};
+
+	if (batch_size <= 0)
+		return run_rows(c, "SELECT * FROM pgmq.run_retention($1) ORDER BY queue", 1, p, out);
+	snprintf(b, sizeof b, "%d", (int) batch_size);
+	return run_rows(c, "SELECT * FROM pgmq.run_retention($1, $2::integer) ORDER BY queue", 2, p,
+					out);
+}
+
 /* ---- topics ---- */
 
 int

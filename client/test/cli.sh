@@ -56,7 +56,7 @@ for cmd in create drop purge list detach-archive convert-archive validate-name t
 	fifo-index maintenance repair-partitions send read pop delete archive set-vt consume \
 	bind unbind bindings send-topic test-routing validate-key validate-pattern \
 	notify-enable notify-update notify-disable notify-list grant revoke metrics top \
-	exporter bench version; do
+	exporter bench version policy policy-set policy-clear redrive retention; do
 	run 0 "$cmd --help" "$P" "$cmd" --help
 	"$P" "$cmd" --version >/dev/null 2>&1 || not_ok "$cmd --version"
 done
@@ -165,6 +165,46 @@ check "archive --json lists both" json "d == [2, 3]"
 check "archived rows are in a_work" eq "$(sql "SELECT count(*) FROM pgmq.a_work")" 2
 run 0 "purge" "$P" purge work
 check "purge counted the rest" eq "$(cat "$OUT")" "$((before - 4))"
+
+echo "-- cli: dead-letter queues, redrive, retention"
+run 0 "create dl_src" "$P" create dl_src
+run 0 "create dl_dlq" "$P" create dl_dlq
+run 2 "policy-set without a setting" "$P" policy-set dl_src
+check "policy-set without a setting says why" err_has "needs at least one"
+run 2 "policy-set with a bad count" "$P" policy-set dl_src --dead-letter dl_dlq --max-deliveries x
+run 1 "a queue as its own dead-letter queue" "$P" policy-set dl_src --dead-letter dl_src --max-deliveries 1
+check "... is refused with 22023" err_has "22023"
+run 1 "policy-set of an unknown queue" "$P" policy-set dl_nosuch --default-vt 5
+check "... is 42P01" err_has "42P01"
+run 0 "policy-set" "$P" policy-set dl_src --dead-letter dl_dlq --max-deliveries 1 --default-vt 7 \
+	--message-retention '7 days'
+run 0 "policy QUEUE --json" "$P" policy dl_src --json
+check "policy shows the settings" json "len(d) == 1 and d[0]['dead_letter_queue'] == 'dl_dlq' and d[0]['max_deliveries'] == '1' and d[0]['default_vt'] == '7'"
+run 0 "policy (all)" "$P" policy
+check "policy lists dl_src" out_has "dl_src"
+"$P" send dl_src '{"n": 1}' >/dev/null
+run 0 "first delivery" "$P" read dl_src --vt 0 --json
+check "the first read delivers" json "len(d) == 1"
+run 0 "read past max_deliveries" "$P" read dl_src --vt 0 --json
+check "the second read delivers nothing" json "len(d) == 0"
+check "the message is in the dead-letter queue" eq "$(sql "SELECT count(*) FROM pgmq.q_dl_dlq")" 1
+run 0 "redrive --max 0" "$P" redrive dl_dlq --max 0
+check "redrive --max 0 moved nothing" eq "$(cat "$OUT")" 0
+run 0 "redrive" "$P" redrive dl_dlq --json
+check "redrive moved one" json "d == {'moved': 1}"
+check "the message is back in dl_src" eq "$(sql "SELECT count(*) FROM pgmq.q_dl_src")" 1
+run 1 "redrive of an unknown queue" "$P" redrive dl_nosuch
+run 0 "retention" "$P" retention dl_src --batch 100 --json
+check "retention gives a list" json "isinstance(d, list)"
+run 2 "retention with a bad batch" "$P" retention dl_src --batch 0
+run 0 "policy-clear SETTING" "$P" policy-clear dl_src default_vt
+check "policy-clear says true" eq "$(cat "$OUT")" true
+run 4 "policy-clear of what is not set: exit 4" "$P" policy-clear dl_src default_vt
+run 0 "policy-clear" "$P" policy-clear dl_src
+run 0 "policy after clearing" "$P" policy dl_src --json
+check "no policy left" json "d == []"
+"$P" drop dl_src >/dev/null
+"$P" drop dl_dlq >/dev/null
 
 echo "-- cli: topics, notifications, roles"
 run 0 "bind" "$P" bind 'logs.*' work

@@ -380,6 +380,46 @@ test_queue_api(pgmq_client *c)
 	pgmq_rows_free(&rows);
 	OK(c, pgmq_disable_notify_insert(c, "t_main"), "disable_notify_insert");
 
+	/* dead-letter queues, policies, retention */
+	{
+		pgmq_policy_opts po = pgmq_policy_opts_none();
+		int				 was_set = 0;
+		int64_t			 moved = -1;
+
+		OK(c, pgmq_create(c, "t_dl_src"), "create t_dl_src");
+		OK(c, pgmq_create(c, "t_dl_dlq"), "create t_dl_dlq");
+		po.dead_letter_queue = "t_dl_src";
+		po.max_deliveries = 1;
+		CHECK(pgmq_set_policy(c, "t_dl_src", &po) == -1 && strcmp(pgmq_errcode(c), "22023") == 0,
+			  "a queue as its own dead-letter queue: 22023 (%s)", pgmq_errcode(c));
+		po.dead_letter_queue = "t_dl_dlq";
+		po.default_vt = 9;
+		OK(c, pgmq_set_policy(c, "t_dl_src", &po), "set_policy");
+		OK(c, pgmq_show_policy(c, "t_dl_src", &rows), "show_policy");
+		CHECK(rows.nrows == 1 && strcmp(PGMQ_ROW(&rows, 0, 0), "t_dl_src") == 0, "one policy");
+		pgmq_rows_free(&rows);
+		OK(c, pgmq_send(c, "t_dl_src", "{\"d\": 1}", NULL, 0, &id), "send to t_dl_src");
+		OK(c, pgmq_read(c, "t_dl_src", 0, 1, &m), "first delivery");
+		CHECK(m.count == 1, "the first read delivers");
+		pgmq_messages_free(&m);
+		OK(c, pgmq_read(c, "t_dl_src", 0, 1, &m), "read past max_deliveries");
+		CHECK(m.count == 0, "the second read moves it aside");
+		pgmq_messages_free(&m);
+		OK(c, pgmq_redrive(c, "t_dl_dlq", NULL, -1, &moved), "redrive");
+		CHECK(moved == 1, "redrive moved 1 (%lld)", (long long) moved);
+		OK(c, pgmq_run_retention(c, NULL, 0, &rows), "run_retention");
+		CHECK(rows.ncols == 3, "run_retention has 3 columns");
+		pgmq_rows_free(&rows);
+		OK(c, pgmq_clear_policy(c, "t_dl_src", "default_vt", &was_set), "clear_policy of a setting");
+		CHECK(was_set, "default_vt was set");
+		OK(c, pgmq_clear_policy(c, "t_dl_src", NULL, &was_set), "clear_policy");
+		CHECK(pgmq_redrive(c, "no_such_queue", NULL, -1, &moved) == -1 &&
+				  strcmp(pgmq_errcode(c), "42P01") == 0,
+			  "redrive of an unknown queue: 42P01 (%s)", pgmq_errcode(c));
+		OK(c, pgmq_drop_queue(c, "t_dl_src", NULL), "drop t_dl_src");
+		OK(c, pgmq_drop_queue(c, "t_dl_dlq", NULL), "drop t_dl_dlq");
+	}
+
 	/* topics */
 	OK(c, pgmq_bind_topic(c, "orders.*", "t_main"), "bind_topic");
 	OK(c, pgmq_bind_topic(c, "orders.#", "t_empty"), "bind_topic 2");
