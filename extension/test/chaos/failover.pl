@@ -283,6 +283,18 @@ while (grep { waitpid($_, WNOHANG) == 0 } values %keeper)
 	sleep 0.5;
 }
 kill 'KILL', values %keeper;
+# The killed keeper's postgres controller outlives it: end every process of
+# this run (they all carry its XDG_CONFIG_HOME).
+for my $env (glob('/proc/[0-9]*/environ'))
+{
+	my ($pid) = $env =~ m{/proc/(\d+)/};
+	next if $pid == $$;
+	open(my $f, '<', $env) or next;
+	local $/;
+	my $e = <$f> // '';
+	close($f);
+	kill 'KILL', $pid if index($e, "XDG_CONFIG_HOME=$dir/config\0") >= 0;
+}
 for my $d ('node1', 'node2', 'monitor')
 {
 	system($pgctl, '-D', "$dir/$d", 'stop', '-m', 'immediate') if -e "$dir/$d/postmaster.pid";
