@@ -16,8 +16,11 @@
 #   make format   reformat the C files (clang-format, .clang-format)
 #   make deb      the Debian package postgresql-15-pgmq-c into build/
 #                 (scripts/deb.sh; docs/install.md)
-#   make chaos    the crash-chaos run for CHAOS_SECONDS (600) instead of the
-#                 75 s of make test; prints the counts (docs/reliability.md)
+#   make chaos    the long runs, each printing its counts (docs/reliability.md):
+#                 crash chaos for CHAOS_SECONDS (600; make test runs 120),
+#                 the API fuzzer for FUZZ_SECONDS (600; make test runs 60),
+#                 failover under pg_auto_failover and SQLsmith
+#                 (SQLSMITH_QUERIES, 10000)
 #
 # On a fresh machine run and test need root to install packages, and run
 # also to install the extension system-wide. test, bench and memcheck build
@@ -101,10 +104,15 @@ soak: test-build
 	@PGMQ_TAP_ONLY=006_low_water_model PGMQ_MODEL_STEPS=40000 scripts/test.sh tap
 	@SOAK_MINUTES=10 bench/soak.sh
 
-# The long crash-chaos run (extension/test/chaos/chaos.pl).
+# The long runs: crash chaos and failover (extension/test/chaos), the API
+# fuzzer and SQLsmith (extension/test/fuzz).
 CHAOS_SECONDS ?= 600
+FUZZ_SECONDS ?= 600
+SQLSMITH_QUERIES ?= 10000
 chaos: test-build
-	@CHAOS_SECONDS=$(CHAOS_SECONDS) scripts/test.sh chaos
+	@scripts/deps.sh sqlsmith pg-auto-failover-cli postgresql-15-auto-failover
+	@CHAOS_SECONDS=$(CHAOS_SECONDS) FUZZ_SECONDS=$(FUZZ_SECONDS) SQLSMITH_QUERIES=$(SQLSMITH_QUERIES) \
+		scripts/test.sh chaos fuzz failover sqlsmith
 
 memcheck:
 	@scripts/deps.sh valgrind

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing pgmq needs on Debian 12, if missing:
 # PostgreSQL 15 with server headers, pg_partman, the TAP test modules'
-# IPC::Run, Node.js for the client-library test, clang-format for the
+# IPC::Run, DBD::Pg for the API fuzzer, Node.js for the client-library test, clang-format for the
 # format check, lintian for the Debian package, jq for META.json, psycopg
 # for the Python examples (examples/python), and for libpgmq and the pgmq
 # command (client/) libpq's headers, with valgrind, tmux, curl and python3
@@ -17,6 +17,7 @@ dpkg -s postgresql-$PG_MAJOR >/dev/null 2>&1 || need+=(postgresql-$PG_MAJOR)
 dpkg -s postgresql-server-dev-$PG_MAJOR >/dev/null 2>&1 || need+=(postgresql-server-dev-$PG_MAJOR)
 dpkg -s postgresql-$PG_MAJOR-partman >/dev/null 2>&1 || need+=(postgresql-$PG_MAJOR-partman)
 dpkg -s libipc-run-perl >/dev/null 2>&1 || need+=(libipc-run-perl)
+dpkg -s libdbd-pg-perl >/dev/null 2>&1 || need+=(libdbd-pg-perl)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 command -v clang-format >/dev/null 2>&1 || need+=(clang-format)

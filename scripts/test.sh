@@ -5,8 +5,11 @@
 # is used but its programs and other extensions, and nothing of it changes.
 #
 #   test.sh [suite...]     suites: build regress isolation tap client package
-#                          examples chaos (default: all; chaos runs
-#                          CHAOS_SECONDS, default 75)
+#                          examples chaos fuzz, failover and sqlsmith
+#                          (default: all but failover and sqlsmith, which
+#                          make chaos runs; chaos runs CHAOS_SECONDS,
+#                          default 120, fuzz FUZZ_SECONDS, default 60;
+#                          sqlsmith SQLSMITH_QUERIES, default 10000)
 #
 # PGMQ_TAP_ONLY=<name without .pl> runs one TAP test (PGMQ_REGRESS_ONLY and
 # PGMQ_ISOLATION_ONLY likewise for one regression test or spec); PGMQ_MODEL_STEPS sets
@@ -32,7 +35,7 @@ PRIV_ROOT=${PGMQ_PREFIX:-$REPO_ROOT/build/test}
 private_use "$PRIV_ROOT" || exit 2
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(build regress isolation tap client package examples chaos)
+[ ${#suites[@]} -gt 0 ] || suites=(build regress isolation tap client package examples chaos fuzz)
 
 WORK=$(mktemp -d /tmp/pgmq-test.XXXXXX)
 chmod 755 "$WORK"
@@ -93,6 +96,15 @@ run_pg_regress() { # suite driver inputfile-dir tests...
 	fi
 	if ! grep -qE '\.\.\. (ok|FAILED|failed)' "$out/run.log"; then
 		record "$suite/(driver)" fail
+	fi
+	# No server process crashed or hit an assertion while the suite ran.
+	if [ -f "$out/log/postmaster.log" ]; then
+		if grep -qE 'terminated by signal|^TRAP:|PANIC:' "$out/log/postmaster.log"; then
+			grep -E 'terminated by signal|^TRAP:|PANIC:' "$out/log/postmaster.log" | head -5
+			record "$suite/server-log" fail
+		else
+			record "$suite/server-log" ok
+		fi
 	fi
 	# A test the driver did not report, or one without an expected output,
 	# is a failure too (a renamed file must not silently drop out).
@@ -191,13 +203,49 @@ suite_tap() {
 # The crash-chaos run (extension/test/chaos): prints the counts of faults,
 # acknowledgements, deliveries and anomalies.
 suite_chaos() {
-	echo "== chaos (${CHAOS_SECONDS:-75} s)"
+	echo "== chaos (${CHAOS_SECONDS:-120} s)"
 	if (cd "$WORK/test" && as_pg env TESTDIR="$WORK/test" PG_REGRESS="$PGXS_DIR/src/test/regress/pg_regress" \
-		CHAOS_SECONDS="${CHAOS_SECONDS:-75}" ${CHAOS_SEED:+CHAOS_SEED="$CHAOS_SEED"} \
+		CHAOS_SECONDS="${CHAOS_SECONDS:-120}" ${CHAOS_SEED:+CHAOS_SEED="$CHAOS_SEED"} \
 		prove -I "$PGXS_DIR/src/test/perl" -I "$WORK/test/chaos" -v chaos/chaos.pl); then
 		record chaos/chaos.pl ok
 	else
 		record chaos/chaos.pl fail
+	fi
+}
+
+# The API fuzzer (extension/test/fuzz): random calls, transactions,
+# cancels and terminations, then the ledger and registry checks.
+suite_fuzz() {
+	echo "== fuzz (${FUZZ_SECONDS:-60} s)"
+	if (cd "$WORK/test" && as_pg env TESTDIR="$WORK/test" PG_REGRESS="$PGXS_DIR/src/test/regress/pg_regress" \
+		FUZZ_SECONDS="${FUZZ_SECONDS:-60}" ${FUZZ_SEED:+FUZZ_SEED="$FUZZ_SEED"} \
+		prove -I "$PGXS_DIR/src/test/perl" -v fuzz/fuzz.pl); then
+		record fuzz/fuzz.pl ok
+	else
+		record fuzz/fuzz.pl fail
+	fi
+}
+
+# Failover under pg_auto_failover (extension/test/chaos/failover.pl).
+suite_failover() {
+	echo "== failover"
+	if (cd "$WORK/test" && as_pg env TESTDIR="$WORK/test" PGMQ_BINDIR="$PRIV_BIN" \
+		prove -v chaos/failover.pl); then
+		record chaos/failover.pl ok
+	else
+		record chaos/failover.pl fail
+	fi
+}
+
+# SQLsmith against a database with queues (extension/test/fuzz/sqlsmith.pl).
+suite_sqlsmith() {
+	echo "== sqlsmith (${SQLSMITH_QUERIES:-10000} queries)"
+	if (cd "$WORK/test" && as_pg env TESTDIR="$WORK/test" PG_REGRESS="$PGXS_DIR/src/test/regress/pg_regress" \
+		SQLSMITH_QUERIES="${SQLSMITH_QUERIES:-10000}" ${SQLSMITH_SEED:+SQLSMITH_SEED="$SQLSMITH_SEED"} \
+		prove -I "$PGXS_DIR/src/test/perl" -v fuzz/sqlsmith.pl); then
+		record fuzz/sqlsmith.pl ok
+	else
+		record fuzz/sqlsmith.pl fail
 	fi
 }
 

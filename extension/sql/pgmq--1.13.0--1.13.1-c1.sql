@@ -1003,3 +1003,83 @@ CREATE POLICY queue_policy_update ON pgmq.queue_policy FOR UPDATE
     USING (pgmq._owns_queue(queue_name)) WITH CHECK (pgmq._owns_queue(queue_name));
 CREATE POLICY queue_policy_delete ON pgmq.queue_policy FOR DELETE
     USING (pgmq._owns_queue(queue_name));
+
+-- grant_send, revoke_send, grant_consume, revoke_consume take the queue's
+-- lock (a GRANT racing another GRANT or a drop failed with XX000 "tuple
+-- concurrently updated/deleted").
+CREATE OR REPLACE FUNCTION pgmq.grant_send(queue_name TEXT, role_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t RECORD;
+BEGIN
+    PERFORM pgmq._check_role_arg(role_name);
+    -- The queue's lock: a GRANT racing another GRANT, a drop or other DDL
+    -- of the queue's tables failed with "tuple concurrently updated".
+    PERFORM pgmq.acquire_queue_lock(queue_name);
+    t := pgmq._owned_queue_tables(queue_name);
+    -- RETURNING msg_id reads that column.
+    EXECUTE pg_catalog.format('GRANT INSERT, SELECT (msg_id) ON pgmq.%I TO %I', t.qtable, role_name);
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION pgmq.revoke_send(queue_name TEXT, role_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t RECORD;
+BEGIN
+    PERFORM pgmq._check_role_arg(role_name);
+    -- The queue's lock: a GRANT racing another GRANT, a drop or other DDL
+    -- of the queue's tables failed with "tuple concurrently updated".
+    PERFORM pgmq.acquire_queue_lock(queue_name);
+    t := pgmq._owned_queue_tables(queue_name);
+    EXECUTE pg_catalog.format('REVOKE INSERT, SELECT (msg_id) ON pgmq.%I FROM %I', t.qtable, role_name);
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION pgmq.grant_consume(queue_name TEXT, role_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t RECORD;
+BEGIN
+    PERFORM pgmq._check_role_arg(role_name);
+    -- The queue's lock: a GRANT racing another GRANT, a drop or other DDL
+    -- of the queue's tables failed with "tuple concurrently updated".
+    PERFORM pgmq.acquire_queue_lock(queue_name);
+    t := pgmq._owned_queue_tables(queue_name);
+    EXECUTE pg_catalog.format('GRANT SELECT, UPDATE, DELETE ON pgmq.%I TO %I', t.qtable, role_name);
+    EXECUTE pg_catalog.format('GRANT INSERT, SELECT (msg_id) ON pgmq.%I TO %I', t.atable, role_name);
+    IF t.seq IS NOT NULL THEN
+        EXECUTE pg_catalog.format('GRANT SELECT ON SEQUENCE %s TO %I', t.seq, role_name);
+    END IF;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION pgmq.revoke_consume(queue_name TEXT, role_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t RECORD;
+BEGIN
+    PERFORM pgmq._check_role_arg(role_name);
+    -- The queue's lock: a GRANT racing another GRANT, a drop or other DDL
+    -- of the queue's tables failed with "tuple concurrently updated".
+    PERFORM pgmq.acquire_queue_lock(queue_name);
+    t := pgmq._owned_queue_tables(queue_name);
+    EXECUTE pg_catalog.format('REVOKE SELECT, UPDATE, DELETE ON pgmq.%I FROM %I', t.qtable, role_name);
+    EXECUTE pg_catalog.format('REVOKE INSERT, SELECT (msg_id) ON pgmq.%I FROM %I', t.atable, role_name);
+    IF t.seq IS NOT NULL THEN
+        EXECUTE pg_catalog.format('REVOKE SELECT ON SEQUENCE %s FROM %I', t.seq, role_name);
+    END IF;
+END;
+$$;

@@ -2648,6 +2648,9 @@ DECLARE
     t RECORD;
 BEGIN
     PERFORM pgmq._check_role_arg(role_name);
+    -- The queue's lock: a GRANT racing another GRANT, a drop or other DDL
+    -- of the queue's tables failed with "tuple concurrently updated".
+    PERFORM pgmq.acquire_queue_lock(queue_name);
     t := pgmq._owned_queue_tables(queue_name);
     -- RETURNING msg_id reads that column.
     EXECUTE pg_catalog.format('GRANT INSERT, SELECT (msg_id) ON pgmq.%I TO %I', t.qtable, role_name);
@@ -2663,6 +2666,9 @@ DECLARE
     t RECORD;
 BEGIN
     PERFORM pgmq._check_role_arg(role_name);
+    -- The queue's lock: a GRANT racing another GRANT, a drop or other DDL
+    -- of the queue's tables failed with "tuple concurrently updated".
+    PERFORM pgmq.acquire_queue_lock(queue_name);
     t := pgmq._owned_queue_tables(queue_name);
     EXECUTE pg_catalog.format('REVOKE INSERT, SELECT (msg_id) ON pgmq.%I FROM %I', t.qtable, role_name);
 END;
@@ -2678,6 +2684,9 @@ DECLARE
     t RECORD;
 BEGIN
     PERFORM pgmq._check_role_arg(role_name);
+    -- The queue's lock: a GRANT racing another GRANT, a drop or other DDL
+    -- of the queue's tables failed with "tuple concurrently updated".
+    PERFORM pgmq.acquire_queue_lock(queue_name);
     t := pgmq._owned_queue_tables(queue_name);
     EXECUTE pg_catalog.format('GRANT SELECT, UPDATE, DELETE ON pgmq.%I TO %I', t.qtable, role_name);
     EXECUTE pg_catalog.format('GRANT INSERT, SELECT (msg_id) ON pgmq.%I TO %I', t.atable, role_name);
@@ -2696,6 +2705,9 @@ DECLARE
     t RECORD;
 BEGIN
     PERFORM pgmq._check_role_arg(role_name);
+    -- The queue's lock: a GRANT racing another GRANT, a drop or other DDL
+    -- of the queue's tables failed with "tuple concurrently updated".
+    PERFORM pgmq.acquire_queue_lock(queue_name);
     t := pgmq._owned_queue_tables(queue_name);
     EXECUTE pg_catalog.format('REVOKE SELECT, UPDATE, DELETE ON pgmq.%I FROM %I', t.qtable, role_name);
     EXECUTE pg_catalog.format('REVOKE INSERT, SELECT (msg_id) ON pgmq.%I FROM %I', t.atable, role_name);

@@ -18,7 +18,7 @@
 # and the archive never breaks. The run fails as inconclusive when it did
 # too little (acks, deliveries, redeliveries, faults of each kind).
 #
-# CHAOS_SECONDS (default 75) is the length of the faulty phase; CHAOS_SEED
+# CHAOS_SECONDS (default 120) is the length of the faulty phase; CHAOS_SEED
 # makes a run repeatable as far as the clients' choices go.
 use strict;
 use warnings;
@@ -32,7 +32,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time sleep);
 
-my $seconds = $ENV{CHAOS_SECONDS} // 75;
+my $seconds = $ENV{CHAOS_SECONDS} // 120;
 my $seed = $ENV{CHAOS_SEED} // ($$ ^ time()) % 1_000_000;
 my $vt = 2;
 srand($seed);
