@@ -1083,3 +1083,21 @@ BEGIN
     END IF;
 END;
 $$;
+
+-- _check_role_arg: an empty role name is refused with 22023.
+CREATE OR REPLACE FUNCTION pgmq._check_role_arg(role_name TEXT)
+RETURNS void
+LANGUAGE plpgsql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF role_name IS NULL THEN
+        RAISE EXCEPTION 'role_name cannot be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- else GRANT ... TO "" fails with a syntax error (42601)
+    IF role_name = '' THEN
+        RAISE EXCEPTION 'role_name cannot be empty' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END;
+$$;

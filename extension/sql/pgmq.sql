@@ -2635,6 +2635,10 @@ BEGIN
     IF role_name IS NULL THEN
         RAISE EXCEPTION 'role_name cannot be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    -- else GRANT ... TO "" fails with a syntax error (42601)
+    IF role_name = '' THEN
+        RAISE EXCEPTION 'role_name cannot be empty' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
 END;
 $$;
 

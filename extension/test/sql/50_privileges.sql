@@ -275,6 +275,13 @@ RESET ROLE;
 SELECT queue_name, queue_length FROM pgmq.metrics_all() WHERE queue_name = 'pv_shared';
 
 \set VERBOSITY default
+-- An empty role name is refused as a bad argument, not a syntax error.
+SELECT pgmq.grant_admin('');
+\echo :LAST_ERROR_SQLSTATE
+SELECT pgmq.grant_send('pv_q', '');
+\echo :LAST_ERROR_SQLSTATE
+SELECT pgmq.revoke_consume('pv_q', '');
+\echo :LAST_ERROR_SQLSTATE
 -- Clean up.
 SET ROLE pv_owner;
 SELECT pgmq.drop_queue('pv_q');
