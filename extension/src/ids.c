@@ -187,7 +187,14 @@ pgmq_ids_after_send(PgmqQueue *queue)
 	Buffer	   buf;
 	XLogRecPtr lsn;
 
-	if (!queue->ids_checked || !queue->ids_flush)
+	/*
+	 * The insert itself can accept an invalidation (at a lock it takes) and
+	 * clear ids_checked: look again rather than skip the flush, or a commit
+	 * could acknowledge an id whose sequence record is still in memory.
+	 */
+	if (!queue->ids_checked)
+		pgmq_ids_before_send(queue);
+	if (!queue->ids_flush)
 		return;
 	seqrel = relation_open(queue->seqrelid, AccessShareLock);
 	if (RelationNeedsWAL(seqrel))
