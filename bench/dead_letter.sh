@@ -38,15 +38,7 @@ KEEP=${KEEP:-0}
 WORK=$(mktemp -d /tmp/pgmq-dlq-bench.XXXXXX)
 . "$(dirname "$0")/lib.sh"
 
-cleanup() {
-	if [ "$KEEP" = 1 ]; then
-		echo "server left running: psql -h $WORK -p $PORT -U postgres postgres"
-		return
-	fi
-	bench_server_stop immediate
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
 bench_install >/dev/null
 bench_server_start <<CONF
@@ -57,15 +49,6 @@ CONF
 
 psql_() { bench_psql postgres "$@"; }
 
-# Runs pgbench on one script; prints its tps.
-bench() { # name sql
-	local file=$WORK/$1.sql
-	printf '%s\n' "$2" >"$file"
-	[ "$(id -u)" = 0 ] && chown "$PG_OS_USER" "$file"
-	local pgb=(pgbench -n -M prepared -c "$CLIENTS" -j "$THREADS" -h "$WORK" -p "$PORT" -U postgres -f "$file" postgres)
-	as_pg "${pgb[@]}" -T "$WARMUP" >/dev/null 2>&1
-	as_pg "${pgb[@]}" -T "$DURATION" 2>"$WORK/pgbench.err" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1 | xargs printf '%.1f\n'
-}
 
 psql_ >/dev/null <<SQL
 CREATE EXTENSION pgmq;
@@ -90,11 +73,11 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	if ((round % 2)); then order="b_plain b_policy"; else order="b_policy b_plain"; fi
 	for q in $order; do
 		fill "$q"
-		TPS[rd,$q,$round]=$(bench "rd_$q" "BEGIN;
+		TPS[rd,$q,$round]=$(bench_pgbench_tps "rd_$q" "BEGIN;
 SELECT msg_id FROM pgmq.read('$q', 30, 1) \\gset
 SELECT pgmq.delete('$q', :msg_id::bigint);
 COMMIT;")
-		TPS[r10,$q,$round]=$(bench "r10_$q" "BEGIN;
+		TPS[r10,$q,$round]=$(bench_pgbench_tps "r10_$q" "BEGIN;
 SELECT count(*) FROM pgmq.read('$q', 30, 10);
 ROLLBACK;")
 		echo "  round $round $q: read_delete ${TPS[rd,$q,$round]} tps, read10 ${TPS[r10,$q,$round]} tps" >&2

@@ -41,15 +41,7 @@ KEEP=${KEEP:-0}
 WORK=$(mktemp -d /tmp/pgmq-fifo-bench.XXXXXX)
 . "$(dirname "$0")/lib.sh"
 
-cleanup() {
-	if [ "$KEEP" = 1 ]; then
-		echo "server left running: psql -h $WORK -p $PORT -U postgres postgres"
-		return
-	fi
-	bench_server_stop immediate
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
 bench_install >/dev/null
 bench_server_start <<CONF
@@ -60,15 +52,6 @@ CONF
 
 psql_() { bench_psql postgres "$@"; }
 
-# Runs pgbench on one script; prints its tps.
-bench() { # name sql
-	local file=$WORK/$1.sql
-	printf '%s\n' "$2" >"$file"
-	[ "$(id -u)" = 0 ] && chown "$PG_OS_USER" "$file"
-	local pgb=(pgbench -n -M prepared -c "$CLIENTS" -j "$THREADS" -h "$WORK" -p "$PORT" -U postgres -f "$file" postgres)
-	as_pg "${pgb[@]}" -T "$WARMUP" >/dev/null 2>&1
-	as_pg "${pgb[@]}" -T "$DURATION" 2>&1 | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1 | xargs printf '%.1f\n'
-}
 
 psql_ -c "CREATE EXTENSION pgmq" >/dev/null
 
@@ -85,13 +68,13 @@ SELECT pgmq.create_fifo_index('fq');
 VACUUM ANALYZE pgmq.q_fq;
 SQL
 	for fn in read_grouped read_grouped_rr read_grouped_head; do
-		TPS[$fn,$size]=$(bench "$fn" "BEGIN;
+		TPS[$fn,$size]=$(bench_pgbench_tps "$fn" "BEGIN;
 SELECT count(*) FROM pgmq.$fn('fq', 30, 10);
 ROLLBACK;")
 		echo "  $fn @ $size: ${TPS[$fn,$size]} tps" >&2
 	done
 	psql_ -c "DROP INDEX pgmq.q_fq_fifo_idx" >/dev/null
-	TPS[noindex,$size]=$(bench noindex "BEGIN;
+	TPS[noindex,$size]=$(bench_pgbench_tps noindex "BEGIN;
 SELECT count(*) FROM pgmq.read_grouped('fq', 30, 10);
 ROLLBACK;")
 	echo "  read_grouped without index @ $size: ${TPS[noindex,$size]} tps" >&2
@@ -106,7 +89,7 @@ SELECT pgmq.bind_topic('orders.#', 'tq1');
 SELECT pgmq.bind_topic('#.created', 'tq2');
 SELECT pgmq.bind_topic('svc' || i || '.*.event', 'tq' || (i % 10)) FROM generate_series(4, $nb) i;
 SQL
-	TPS[topic,$nb]=$(bench topic "SELECT pgmq.send_topic('orders.eu.created', '{\"order\": 1}');")
+	TPS[topic,$nb]=$(bench_pgbench_tps topic "SELECT pgmq.send_topic('orders.eu.created', '{\"order\": 1}');")
 	echo "  send_topic @ $nb bindings: ${TPS[topic,$nb]} tps" >&2
 done
 

@@ -61,3 +61,26 @@ bench_psql() { # db args...
 	shift
 	as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" -U postgres -d "$db" "$@"
 }
+
+# EXIT trap of the pgbench scripts: stops the server and removes $WORK,
+# unless KEEP=1.
+bench_cleanup() {
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "server left running: psql -h $WORK -p $PORT -U postgres postgres"
+		return
+	fi
+	bench_server_stop immediate
+	rm -rf "$WORK"
+}
+
+# Runs pgbench on one script (WARMUP s unmeasured, then DURATION s, with
+# CLIENTS and THREADS); prints its tps. pgbench's stderr goes to
+# $WORK/pgbench.err.
+bench_pgbench_tps() { # name sql
+	local file=$WORK/$1.sql
+	printf '%s\n' "$2" >"$file"
+	[ "$(id -u)" = 0 ] && chown "$PG_OS_USER" "$file"
+	local pgb=(pgbench -n -M prepared -c "$CLIENTS" -j "$THREADS" -h "$WORK" -p "$PORT" -U postgres -f "$file" postgres)
+	as_pg "${pgb[@]}" -T "$WARMUP" >/dev/null 2>&1
+	as_pg "${pgb[@]}" -T "$DURATION" 2>"$WORK/pgbench.err" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1 | xargs printf '%.1f\n'
+}
