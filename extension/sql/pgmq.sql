@@ -1333,11 +1333,8 @@ BEGIN
     PERFORM pgmq._lock_queue_names(table_name);
     -- The archive's index is named after the queue as it was created: a
     -- case variant of the name (which means the same queue) must find it.
-    aindex := 'archived_at_idx_' OPERATOR(pg_catalog.||) COALESCE(
-        (SELECT m.queue_name FROM pgmq.meta m
-          WHERE pg_catalog.lower(m.queue_name) OPERATOR(pg_catalog.=) pg_catalog.lower(table_name)
-          LIMIT 1),
-        table_name);
+    aindex := 'archived_at_idx_' OPERATOR(pg_catalog.||)
+              COALESCE(pgmq._registered_name(table_name), table_name);
     -- No queue may be named like the archive's partitions-to-be.
     PERFORM pgmq._check_name_free(table_name, true);
     IF pg_catalog.to_regclass(pg_catalog.format('pgmq.%I', atable OPERATOR(pg_catalog.||) '_old')) IS NOT NULL THEN
